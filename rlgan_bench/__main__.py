@@ -1,0 +1,3 @@
+from rlgan_bench.cli import cli
+
+cli()

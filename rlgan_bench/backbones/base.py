@@ -1,0 +1,72 @@
+"""What a GAN backbone is: a generator, a critic, their adversarial losses and optimisers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
+from torch import Tensor, nn
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """The image and latent geometry every backbone must support."""
+
+    image_size: int = 32  # 32 or 64
+    channels: int = 1  # 1 or 3
+    latent_dim: int = 64
+    width: int = 64  # base number of feature maps (ngf = ndf in pytorch/examples)
+
+    def __post_init__(self) -> None:
+        if self.image_size not in (32, 64):
+            raise ValueError(f"image_size must be 32 or 64, got {self.image_size}")
+        if self.channels not in (1, 3):
+            raise ValueError(f"channels must be 1 or 3, got {self.channels}")
+        if self.latent_dim < 1 or self.width < 1:
+            raise ValueError("latent_dim and width must be positive")
+
+    @property
+    def n_upsamplings(self) -> int:
+        """Stride-2 layers between the 4x4 seed and the output (3 for 32x32, 4 for 64x64)."""
+        return {32: 3, 64: 4}[self.image_size]
+
+
+class Backbone:
+    """Base class of GAN backbones. Subclasses set ``name`` and override what differs.
+
+    The trainer calls, per generator step: ``critic_steps`` times ``critic_loss`` (then
+    ``after_critic_step``), then ``generator_loss`` on a fresh fake batch.
+    """
+
+    name: ClassVar[str] = ""
+    #: critic updates per generator update
+    critic_steps: ClassVar[int] = 1
+    #: citation shown by `rlgan-bench plugins`
+    reference: ClassVar[str] = ""
+
+    def __init__(self, shape: ModelShape) -> None:
+        self.shape = shape
+
+    def build_generator(self) -> nn.Module:
+        raise NotImplementedError
+
+    def build_critic(self) -> nn.Module:
+        raise NotImplementedError
+
+    def critic_loss(self, critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def generator_loss(self, critic: nn.Module, fake: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def optimizers(
+        self, generator: nn.Module, critic: nn.Module
+    ) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+        raise NotImplementedError
+
+    def after_critic_step(self, critic: nn.Module) -> None:
+        """Hook for constraints applied after each critic update (e.g. weight clipping)."""
+
+    def sample_latent(self, n: int, device: torch.device | str, generator: torch.Generator | None = None) -> Tensor:
+        return torch.randn(n, self.shape.latent_dim, device=device, generator=generator)

@@ -1,0 +1,50 @@
+"""WGAN (Arjovsky, Chintala and Bottou, 2017): a DCGAN-architecture critic without sigmoid,
+the Wasserstein loss, weight clipping to [-0.01, 0.01], 5 critic steps per generator step and
+RMSprop(lr=5e-5)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from rlgan_bench.backbones.base import Backbone
+from rlgan_bench.backbones.dcgan import Discriminator, Generator, init_weights
+from rlgan_bench.hookspecs import hookimpl
+
+
+class WGAN(Backbone):
+    name = "wgan"
+    critic_steps = 5
+    reference = "Arjovsky et al. 2017, arXiv:1701.07875"
+    lr = 5e-5
+    clip_value = 0.01
+
+    def build_generator(self) -> nn.Module:
+        return Generator(self.shape).apply(init_weights)
+
+    def build_critic(self) -> nn.Module:
+        return Discriminator(self.shape, norm="batch").apply(init_weights)
+
+    def critic_loss(self, critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
+        return critic(fake).mean() - critic(real).mean()
+
+    def generator_loss(self, critic: nn.Module, fake: Tensor) -> Tensor:
+        return -critic(fake).mean()
+
+    def optimizers(
+        self, generator: nn.Module, critic: nn.Module
+    ) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+        return (
+            torch.optim.RMSprop(generator.parameters(), lr=self.lr),
+            torch.optim.RMSprop(critic.parameters(), lr=self.lr),
+        )
+
+    def after_critic_step(self, critic: nn.Module) -> None:
+        with torch.no_grad():
+            for parameter in critic.parameters():
+                parameter.clamp_(-self.clip_value, self.clip_value)
+
+
+@hookimpl
+def register_backbones(register):
+    register(WGAN)

@@ -1,0 +1,133 @@
+"""The ``rlgan-bench`` command line: one click group, one subcommand per job."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from rlgan_bench import __version__
+from rlgan_bench.errors import ConfigError, RlganError
+
+
+class Group(click.Group):
+    """Turns our own errors into one line on stderr and exit code 1 (no traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RlganError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def parse_params(pairs: tuple[str, ...], flag: str) -> dict[str, Any]:
+    """``("target=7", "prompt=a seven")`` -> ``{"target": "7", ...}`` (typed by the reward)."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{flag} {pair!r} is not KEY=VALUE")
+        params[key.strip()] = value
+    return params
+
+
+@click.group(cls=Group)
+@click.version_option(__version__, prog_name="rlgan-bench")
+@click.option("--disable-plugin", "disabled", multiple=True, metavar="NAME",
+              help="Skip an installed plugin (repeatable); also RLGAN_BENCH_DISABLE_PLUGINS.")
+@click.pass_context
+def cli(ctx: click.Context, disabled: tuple[str, ...]) -> None:
+    """Benchmark reward-guided GAN training."""
+    ctx.obj = {"disabled": set(disabled)}
+
+
+def host_from(ctx: click.Context):
+    from rlgan_bench.plugins import get_host
+
+    return get_host(ctx.obj.get("disabled") if ctx.obj else None)
+
+
+@cli.command()
+@click.option("--backbone", default="dcgan", show_default=True, help="GAN backbone.")
+@click.option("--reward", default=None, help="Reward to optimise (none by default).")
+@click.option("--reward-param", "reward_params", multiple=True, metavar="KEY=VALUE",
+              help="Reward parameter, e.g. target=7 (repeatable).")
+@click.option("--mode", default=None, help="backprop, reinforce, ppo or critic (default: the reward's).")
+@click.option("--mode-param", "mode_params", multiple=True, metavar="KEY=VALUE",
+              help="Mode option, e.g. sigma=0.1 (repeatable).")
+@click.option("--lambda", "reward_weight", type=float, default=None,
+              help="Reward weight lambda (default: the reward's, 0.1 for most).")
+@click.option("--reward-warmup", type=int, default=0, show_default=True,
+              help="Steps over which lambda ramps up from 0.")
+@click.option("--reward-start", type=int, default=0, show_default=True,
+              help="First step that uses the reward.")
+@click.option("--steps", type=int, default=1500, show_default=True)
+@click.option("--batch-size", type=int, default=64, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--dataset", default="digits", show_default=True)
+@click.option("--data-root", default=None, help="Folder of a torchvision dataset.")
+@click.option("--image-size", type=int, default=32, show_default=True)
+@click.option("--channels", type=int, default=None, help="1 or 3 (default: the dataset's).")
+@click.option("--latent-dim", type=int, default=64, show_default=True)
+@click.option("--width", type=int, default=64, show_default=True, help="Base feature maps.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
+@click.option("--no-amp", is_flag=True, help="Disable mixed precision on CUDA.")
+@click.option("--log-every", type=int, default=25, show_default=True)
+@click.option("--sample-every", type=int, default=250, show_default=True)
+@click.option("--checkpoint-every", type=int, default=250, show_default=True)
+@click.option("--out", "out_dir", default="runs/latest", show_default=True, type=click.Path())
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
+@click.option("--quiet", is_flag=True, help="Plain log lines instead of a progress bar.")
+@click.pass_context
+def train(ctx: click.Context, reward_params: tuple[str, ...], mode_params: tuple[str, ...],
+          no_amp: bool, out_dir: str, resume: bool, quiet: bool, **options: Any) -> None:
+    """Train one GAN, optionally with a reward."""
+    from rlgan_bench.config import TrainConfig
+    from rlgan_bench.train import Trainer
+
+    config = TrainConfig(
+        reward_params=parse_params(reward_params, "--reward-param"),
+        mode_params=parse_params(mode_params, "--mode-param"),
+        amp=not no_amp, **options,
+    )
+    trainer = Trainer(config, out_dir, host=host_from(ctx), quiet=quiet)
+    summary = trainer.run(resume=resume)
+    click.echo(
+        f"trained {summary['steps']} steps in {summary['wall_time_s']:.1f}s "
+        f"({summary['steps_per_s']:.1f} steps/s on {summary['device']}); "
+        f"samples: {out_dir}/samples.png"
+    )
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def plugins(ctx: click.Context, as_json: bool) -> None:
+    """List installed plugins and what each registers."""
+    host = host_from(ctx)
+    rows = [
+        {"name": p.name, "version": p.version, "builtin": p.builtin, "error": p.error,
+         **{kind: sorted(names) for kind, names in p.components.items()}}
+        for p in host.all_providers()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="rlgan-bench plugins")
+    for column in ("plugin", "version", "backbones", "rewards", "datasets", "metrics", "status"):
+        table.add_column(column)
+    for row in rows:
+        label = f"{row['name']} (built-in)" if row["builtin"] else row["name"]
+        table.add_row(label, row["version"], *(", ".join(row[k]) for k in
+                      ("backbones", "rewards", "datasets", "metrics")),
+                      Text(row["error"], style="red") if row["error"] else "ok")
+    Console().print(table)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,69 @@
+"""The plugin API of rlgan-bench.
+
+A plugin is a module (or object) with functions decorated by ``hookimpl``. Installed packages
+expose their plugin module through the ``rlgan_bench`` entry-point group::
+
+    [project.entry-points.rlgan_bench]
+    my_reward = "my_package.plugin"
+
+The built-in backbones, rewards, datasets and metrics implement these very hooks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pluggy
+
+#: Version of this hook API. A plugin may declare ``RLGAN_BENCH_API = ">=1,<2"``.
+HOOKS_API_VERSION = "1.0"
+
+hookspec = pluggy.HookspecMarker("rlgan_bench")
+hookimpl = pluggy.HookimplMarker("rlgan_bench")
+
+Register = Callable[[Any], None]
+
+
+@hookspec
+def register_backbones(register: Register) -> None:
+    """Register GAN backbones: call ``register(BackboneClass)`` for each subclass of
+    :class:`rlgan_bench.backbones.Backbone`. The class's ``name`` is what ``--backbone`` takes."""
+
+
+@hookspec
+def register_rewards(register: Register) -> None:
+    """Register rewards: call ``register(RewardClass)`` for each subclass of
+    :class:`rlgan_bench.rewards.Reward`. The class's ``name`` is what ``--reward`` takes."""
+
+
+@hookspec
+def register_datasets(register: Register) -> None:
+    """Register datasets: call ``register(DatasetSpec(...))`` (see :mod:`rlgan_bench.data`)."""
+
+
+@hookspec
+def register_metrics(register: Register) -> None:
+    """Register metrics: call ``register(MetricSpec(...))`` (see :mod:`rlgan_bench.metrics`)."""
+
+
+@hookspec
+def rlgan_run_start(run: Any) -> None:
+    """Called once before the first training step. ``run`` is the live
+    :class:`rlgan_bench.train.RunContext`: its config, models and output directory."""
+
+
+@hookspec
+def rlgan_after_generator_step(run: Any, step: int, stats: dict[str, float] | None) -> None:
+    """Called after every generator update. ``stats`` holds the losses and reward statistics on
+    the steps that are logged (every ``log_every`` steps) and is ``None`` otherwise, so that no
+    step waits for the device. A plugin may adjust the run, e.g. ``run.reward_weight``."""
+
+
+@hookspec
+def rlgan_after_evaluation(run: Any, step: int, metrics: dict[str, Any]) -> None:
+    """Called after an evaluation of the generator, with the scores it produced."""
+
+
+@hookspec
+def rlgan_run_end(run: Any, summary: dict[str, Any]) -> None:
+    """Called once after the last step, with the run's summary (steps, wall time, final stats)."""

@@ -1,0 +1,21 @@
+"""``backprop``: the gradient of the reward flows through R into the generator."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from torch import Tensor, nn
+
+from rlgan_bench.modes.base import RewardMode, register_mode
+
+
+@register_mode
+class Backprop(RewardMode):
+    name = "backprop"
+    needs_differentiable_reward = True
+
+    def reward_loss(
+        self, generator: nn.Module, z: Tensor, fake: Tensor, generate: Callable[[Tensor], Tensor]
+    ) -> tuple[Tensor, Tensor]:
+        scores = self.score(fake)
+        return -scores.mean(), scores.detach()

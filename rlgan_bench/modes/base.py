@@ -1,0 +1,67 @@
+"""The interface between the trainer and a reward-optimisation mode."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar
+
+from torch import Tensor, nn
+
+from rlgan_bench.errors import ConfigError
+from rlgan_bench.rewards.base import Reward, checked_scores
+
+
+class RewardMode:
+    """Turns a reward into a term of the generator's loss.
+
+    ``reward_loss`` gets the generator, its latent batch and its output (with graph) and returns
+    ``(loss_term, scores)``: the trainer minimises ``adversarial + lambda * loss_term``, and
+    ``scores`` (detached, one per sample) are what gets logged as the reward.
+    """
+
+    name: ClassVar[str] = ""
+    #: backprop needs gradients through the reward; RL modes do not
+    needs_differentiable_reward: ClassVar[bool] = False
+    #: options with defaults, settable with --mode-param / the config's [mode] table
+    options: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, reward: Reward, provider: str, **options: Any) -> None:
+        unknown = set(options) - set(self.options)
+        if unknown:
+            raise ConfigError(
+                f"mode {self.name!r} has no option {', '.join(sorted(unknown))}; "
+                f"options: {', '.join(sorted(self.options)) or 'none'}"
+            )
+        self.reward = reward
+        self.provider = provider
+        self.config = {k: type(v)(options.get(k, v)) for k, v in self.options.items()}
+        self.check_finite = True
+
+    def score(self, images: Tensor) -> Tensor:
+        return checked_scores(self.reward, images, self.provider, self.check_finite)
+
+    def reward_loss(
+        self, generator: nn.Module, z: Tensor, fake: Tensor, generate: Callable[[Tensor], Tensor]
+    ) -> tuple[Tensor, Tensor]:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+
+MODES: dict[str, type[RewardMode]] = {}
+
+
+def register_mode(cls: type[RewardMode]) -> type[RewardMode]:
+    MODES[cls.name] = cls
+    return cls
+
+
+def get_mode(name: str) -> type[RewardMode]:
+    from rlgan_bench.modes import backprop  # noqa: F401  (registers itself)
+
+    if name not in MODES:
+        raise ConfigError(f"unknown mode {name!r}; modes: {', '.join(sorted(MODES))}")
+    return MODES[name]

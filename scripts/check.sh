@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The project's checks, as CI runs them: lint, format, types, tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+ruff check .
+ruff format --check .
+mypy rlgan_bench
+python -m pytest -q "$@"

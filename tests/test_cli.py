@@ -1,0 +1,56 @@
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from rlgan_bench import __version__
+from rlgan_bench.cli import cli
+
+TINY = ["--steps", "4", "--batch-size", "8", "--width", "8", "--latent-dim", "8",
+        "--device", "cpu", "--quiet", "--log-every", "2"]
+
+
+def test_version_and_help():
+    runner = CliRunner()
+    assert __version__ in runner.invoke(cli, ["--version"]).output
+    help_text = runner.invoke(cli, ["--help"]).output
+    for command in ("train", "plugins"):
+        assert command in help_text
+
+
+def test_train_command(tmp_path):
+    result = CliRunner().invoke(cli, ["train", *TINY, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "trained 4 steps" in result.output
+    assert (tmp_path / "r" / "checkpoint.pt").exists()
+
+
+def run_cli(*args):
+    """Run the installed console script: what a user sees, traceback or not."""
+    return subprocess.run([sys.executable, "-m", "rlgan_bench", *args], capture_output=True,
+                          text=True)
+
+
+def test_bad_values_are_one_line_errors(tmp_path):
+    (tmp_path / "afile").write_text("")
+    cases = [
+        (["train", "--steps", "-5"], "steps must be a positive integer"),
+        (["train", "--backbone", "nope"], "available backbones: dcgan"),
+        (["train", "--out", str(tmp_path / "afile")], "is a file"),
+        (["train", "--reward-param", "target"], "not KEY=VALUE"),
+        (["train", "--dataset", "cifar10"], "--data-root"),
+    ]
+    for args, expected in cases:
+        result = run_cli(*args)
+        assert result.returncode != 0
+        assert expected in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_plugins_json():
+    result = CliRunner().invoke(cli, ["plugins", "--json"])
+    rows = json.loads(result.output)
+    builtin = next(r for r in rows if r["builtin"])
+    assert {"dcgan", "wgan", "wgan-gp"} <= set(builtin["backbones"])
