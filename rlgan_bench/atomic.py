@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 @contextmanager
@@ -45,7 +46,7 @@ def append_line(path: str | os.PathLike[str], line: str) -> None:
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    records = []
+    records: list[dict[str, Any]] = []
     if not Path(path).exists():
         return records
     for line in Path(path).read_text(encoding="utf-8").splitlines():

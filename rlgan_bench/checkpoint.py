@@ -12,8 +12,22 @@ from rlgan_bench.atomic import atomic_path
 from rlgan_bench.errors import RlganError
 
 
-def save(path: Path, *, step: int, config_digest: str, generator, critic, ema, opt_g, opt_d,
-         scaler, data_rng: torch.Generator, noise_rng: torch.Generator, mode=None) -> None:
+def save(
+    path: Path,
+    *,
+    step: int,
+    config_digest: str,
+    generator,
+    critic,
+    ema,
+    opt_g,
+    opt_d,
+    scaler,
+    data_rng: torch.Generator,
+    noise_rng: torch.Generator,
+    mode=None,
+    reference=None,
+) -> None:
     state: dict[str, Any] = {
         "step": step,
         "config_digest": config_digest,
@@ -30,6 +44,7 @@ def save(path: Path, *, step: int, config_digest: str, generator, critic, ema, o
             "noise": noise_rng.get_state(),
         },
         "mode": mode.state_dict() if mode is not None else {},
+        "reference": reference.state_dict() if reference is not None else {},
     }
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
@@ -45,8 +60,19 @@ def load(path: Path, device: torch.device | str = "cpu") -> dict[str, Any]:
         ) from None
 
 
-def restore(state: dict[str, Any], *, generator, critic, ema, opt_g, opt_d, scaler,
-            data_rng: torch.Generator, noise_rng: torch.Generator, mode=None) -> None:
+def restore(
+    state: dict[str, Any],
+    *,
+    generator,
+    critic,
+    ema,
+    opt_g,
+    opt_d,
+    scaler,
+    data_rng: torch.Generator,
+    noise_rng: torch.Generator,
+    mode=None,
+) -> None:
     generator.load_state_dict(state["generator"])
     critic.load_state_dict(state["critic"])
     ema.load_state_dict(state["ema_generator"])

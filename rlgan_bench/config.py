@@ -30,6 +30,10 @@ class TrainConfig:
     reward_weight: float | None = None  # lambda; None: the reward's default
     reward_warmup: int = 0  # steps over which lambda ramps up linearly from 0
     reward_start: int = 0  # first step at which the reward term is used
+    # weight of 0.5 * ||G(z) - G_ref(z)||^2, G_ref the generator when the reward starts: the KL
+    # between the two Gaussian policies, which keeps the generator near the GAN it was
+    # (as RLHF keeps a policy near its reference model)
+    reward_anchor: float = 0.0
     ema_decay: float = 0.999
     log_every: int = 25
     sample_every: int = 250
@@ -38,8 +42,15 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         problems = []
-        for key in ("steps", "batch_size", "latent_dim", "width", "log_every", "sample_every",
-                    "checkpoint_every"):
+        for key in (
+            "steps",
+            "batch_size",
+            "latent_dim",
+            "width",
+            "log_every",
+            "sample_every",
+            "checkpoint_every",
+        ):
             value = getattr(self, key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 problems.append(f"{key} must be a positive integer, got {value!r}")
@@ -53,6 +64,8 @@ class TrainConfig:
             problems.append(f"channels must be 1 or 3, got {self.channels!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             problems.append(f"ema_decay must be in [0, 1), got {self.ema_decay!r}")
+        if self.reward_anchor < 0:
+            problems.append(f"reward_anchor must be >= 0, got {self.reward_anchor!r}")
         if self.reward_weight is not None and self.reward_weight < 0:
             problems.append(f"lambda (reward_weight) must be >= 0, got {self.reward_weight!r}")
         if self.reward is None and (self.reward_weight or self.reward_params):

@@ -26,8 +26,14 @@ BUILTIN_PLUGINS = (
     "rlgan_bench.backbones.dcgan",
     "rlgan_bench.backbones.wgan",
     "rlgan_bench.backbones.wgan_gp",
+    "rlgan_bench.rewards.brightness",
+    "rlgan_bench.rewards.jpeg",
+    "rlgan_bench.rewards.classifier",
+    "rlgan_bench.rewards.clip_text",
+    "rlgan_bench.rewards.diversity",
     "rlgan_bench.data.digits",
     "rlgan_bench.data.torchvision_sets",
+    "rlgan_bench.metrics.builtin",
 )
 
 KINDS = ("backbones", "rewards", "datasets", "metrics")
@@ -85,7 +91,14 @@ class PluginHost:
         return self
 
     def _add(self, plugin: Any, provider: Provider) -> None:
-        self.pm.register(plugin, name=f"{provider.name}:{getattr(plugin, '__name__', id(plugin))}")
+        try:
+            self.pm.register(
+                plugin, name=f"{provider.name}:{getattr(plugin, '__name__', id(plugin))}"
+            )
+        except ValueError as exc:  # the same module behind two entry points, a bad hook name
+            provider.error = f"cannot register: {exc}"
+            self.broken.append(provider)
+            return
         self.providers[id(plugin)] = provider
 
     def add_plugin(self, plugin: Any, name: str = "local", version: str = "0") -> None:
@@ -100,24 +113,29 @@ class PluginHost:
         return self._components[kind]
 
     def _collect(self) -> dict[str, dict[str, Component]]:
-        found: dict[str, dict[str, Component]] = {kind: {} for kind in KINDS}
+        """Call each plugin's register_* hooks; a plugin whose hook raises is marked broken
+        and none of its components is kept."""
+        staged: dict[int, list[tuple[str, Any]]] = {}
         for kind in KINDS:
             caller = getattr(self.pm.hook, f"register_{kind}")
             for impl in reversed(caller.get_hookimpls()):  # registration order
                 provider = self.providers[id(impl.plugin)]
                 if provider.error:
                     continue
-
-                def register(obj: Any, _kind: str = kind, _provider: Provider = provider) -> None:
-                    _register(found[_kind], _kind, obj, _provider)
-
+                items = staged.setdefault(id(provider), [])
                 try:
-                    impl.function(register=register)
-                except PluginError:
-                    raise
+                    impl.function(register=lambda obj, k=kind, into=items: into.append((k, obj)))
                 except Exception as exc:
                     provider.error = f"register_{kind} raised {type(exc).__name__}: {exc}"
                     self.broken.append(provider)
+        found: dict[str, dict[str, Component]] = {kind: {} for kind in KINDS}
+        providers = {id(p): p for p in self.providers.values()}
+        for provider_id, items in staged.items():
+            provider = providers[provider_id]
+            if provider.error:
+                continue
+            for kind, obj in items:
+                _register(found[kind], kind, obj, provider)
         return found
 
     def get(self, kind: str, name: str) -> Component:

@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 console = Console(stderr=True)
 
@@ -16,13 +22,20 @@ class TrainProgress:
         self.quiet = quiet
         self.total = total
         self.progress = Progress(
-            TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[speed]}"), TextColumn("{task.fields[losses]}"),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=console,
-            disable=quiet, transient=False,
+            TextColumn("[bold]train"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[speed]}"),
+            TextColumn("{task.fields[losses]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=quiet,
+            transient=False,
         )
-        self.task = self.progress.add_task("train", total=total, completed=start, speed="",
-                                           losses="")
+        self.task = self.progress.add_task(
+            "train", total=total, completed=start, speed="", losses=""
+        )
 
     def __enter__(self) -> TrainProgress:
         self.progress.__enter__()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from PIL import Image
 from torch import Tensor, nn
 from torchvision.utils import make_grid
-from PIL import Image
 
 from rlgan_bench.atomic import atomic_path
 from rlgan_bench.data import to_uint8

@@ -70,8 +70,13 @@ def seed_everything(seed: int, device: torch.device) -> None:
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, out_dir: str | Path, host: PluginHost | None = None,
-                 quiet: bool = False) -> None:
+    def __init__(
+        self,
+        config: TrainConfig,
+        out_dir: str | Path,
+        host: PluginHost | None = None,
+        quiet: bool = False,
+    ) -> None:
         self.config = config.validate()
         self.out_dir = Path(out_dir)
         if self.out_dir.exists() and not self.out_dir.is_dir():
@@ -111,8 +116,12 @@ class Trainer:
         self.reward_weight = (
             config.reward_weight if config.reward_weight is not None else reward_cls.default_lambda
         )
-        self.resolved = {"mode": mode_name, "reward_weight": self.reward_weight,
-                         "reward_params": reward.config, "mode_params": self.mode.config}
+        self.resolved = {
+            "mode": mode_name,
+            "reward_weight": self.reward_weight,
+            "reward_params": reward.config,
+            "mode_params": self.mode.config,
+        }
         self.plugins_used["reward"] = _provider_record(component.provider)
 
     def _load_data(self) -> ImageData:
@@ -153,9 +162,18 @@ class Trainer:
         amp_dtype = _amp_dtype(device) if config.amp else None
         scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype is torch.float16)
 
-        run = RunContext(config, self.out_dir, device, self.backbone, generator, critic, ema,
-                         reward_weight=self.reward_weight)
+        run = RunContext(
+            config,
+            self.out_dir,
+            device,
+            self.backbone,
+            generator,
+            critic,
+            ema,
+            reward_weight=self.reward_weight,
+        )
         start_step = 0
+        reference: nn.Module | None = None  # the generator when the reward started (anchor)
         metrics_path = self.out_dir / "metrics.jsonl"
         if resume and ckpt_path.exists():
             state = checkpoint.load(ckpt_path, device)
@@ -164,9 +182,21 @@ class Trainer:
                     f"{self.out_dir} holds a run with a different configuration; "
                     f"resume with the same flags or choose another --out"
                 )
-            checkpoint.restore(state, generator=generator, critic=critic, ema=ema, opt_g=opt_g,
-                               opt_d=opt_d, scaler=scaler, data_rng=data_rng, noise_rng=noise_rng,
-                               mode=self.mode)
+            checkpoint.restore(
+                state,
+                generator=generator,
+                critic=critic,
+                ema=ema,
+                opt_g=opt_g,
+                opt_d=opt_d,
+                scaler=scaler,
+                data_rng=data_rng,
+                noise_rng=noise_rng,
+                mode=self.mode,
+            )
+            if state.get("reference"):
+                reference = copy.deepcopy(generator).requires_grad_(False)
+                reference.load_state_dict(state["reference"])
             start_step = int(state["step"])
             # steps after the checkpoint are trained again: drop their log lines
             kept = [r for r in read_jsonl(metrics_path) if r.get("step", 0) <= start_step]
@@ -175,22 +205,43 @@ class Trainer:
             self._write_config(data)
 
         def save_checkpoint(step: int) -> None:
-            checkpoint.save(ckpt_path, step=step, config_digest=config.digest(),
-                            generator=generator, critic=critic, ema=ema, opt_g=opt_g,
-                            opt_d=opt_d, scaler=scaler, data_rng=data_rng, noise_rng=noise_rng,
-                            mode=self.mode)
+            checkpoint.save(
+                ckpt_path,
+                step=step,
+                config_digest=config.digest(),
+                generator=generator,
+                critic=critic,
+                ema=ema,
+                opt_g=opt_g,
+                opt_d=opt_d,
+                scaler=scaler,
+                data_rng=data_rng,
+                noise_rng=noise_rng,
+                mode=self.mode,
+                reference=reference,
+            )
 
         def real_batch() -> Tensor:
             index = torch.randint(n_images, (config.batch_size,), device=device, generator=data_rng)
             return to_float(images[index.to(images.device)].to(device, non_blocking=True))
 
         def autocast():
-            return torch.autocast(device.type, dtype=amp_dtype or torch.float32,
-                                  enabled=amp_dtype is not None)
+            return torch.autocast(
+                device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None
+            )
+
+        def generate_with(model: nn.Module, z: Tensor) -> Tensor:
+            with autocast():
+                return model(z).float()
 
         def generate(z: Tensor) -> Tensor:
-            with autocast():
-                return generator(z).float()
+            return generate_with(generator, z)
+
+        def step_generator(loss: Tensor) -> None:
+            opt_g.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(opt_g)
+            scaler.update()
 
         self.host.hook.rlgan_run_start(run=run)
         progress = TrainProgress(config.steps, start_step, quiet=self.quiet)
@@ -225,30 +276,43 @@ class Trainer:
                 total = g_loss
                 lam = self._lambda(step, run)
                 scores = None
+                anchor = None
                 if self.mode is not None and lam > 0:
                     self.mode.check_finite = log_now or device.type == "cpu"
                     reward_term, scores = self.mode.reward_loss(generator, z, fake, generate)
                     total = g_loss + lam * reward_term
+                    if config.reward_anchor > 0:
+                        if reference is None:
+                            reference = copy.deepcopy(generator).requires_grad_(False)
+                        with torch.no_grad():
+                            target = generate_with(reference, z)
+                        anchor = 0.5 * (fake - target).pow(2).flatten(1).sum(1).mean()
+                        total = total + config.reward_anchor * anchor
                 elif self.mode is not None and log_now:
                     with torch.no_grad():  # the reward is still logged before it is used
                         scores = self.mode.score(fake.detach())
-                opt_g.zero_grad(set_to_none=True)
-                scaler.scale(total).backward()
-                scaler.step(opt_g)
-                scaler.update()
+                step_generator(total)
+                if self.mode is not None and lam > 0:
+                    self.mode.extra_updates(generate, lam, step_generator)
                 critic.requires_grad_(True)
                 _update_ema(ema, generator, config.ema_decay, step)
 
-                _accumulate(sums, d_loss=d_loss, g_loss=g_loss, scores=scores)
+                _accumulate(sums, d_loss=d_loss, g_loss=g_loss, scores=scores, anchor=anchor)
                 stats = None
                 if log_now:
                     now = time.perf_counter()
                     stats = _drain(sums)
-                    stats.update(step=step, reward_weight=lam,
-                                 it_per_s=(step - last_log_step) / max(now - last_log_time, 1e-9),
-                                 elapsed_s=now - tic)
-                    if not all(math.isfinite(v) for k, v in stats.items()
-                               if k in ("d_loss", "g_loss", "reward_mean")):
+                    stats.update(
+                        step=step,
+                        reward_weight=lam,
+                        it_per_s=(step - last_log_step) / max(now - last_log_time, 1e-9),
+                        elapsed_s=now - tic,
+                    )
+                    if not all(
+                        math.isfinite(v)
+                        for k, v in stats.items()
+                        if k in ("d_loss", "g_loss", "reward_mean")
+                    ):
                         raise TrainingDiverged(
                             f"training diverged at step {step} (losses {stats}); lower the "
                             f"learning rate or lambda, or check the reward"
@@ -264,9 +328,13 @@ class Trainer:
                     save_checkpoint(step)
         wall = time.perf_counter() - tic
         save_grid(ema, fixed_z, self.out_dir / "samples.png")
-        summary = {"steps": config.steps, "resumed_from": start_step, "wall_time_s": wall,
-                   "steps_per_s": (config.steps - start_step) / max(wall, 1e-9),
-                   "device": str(device)}
+        summary = {
+            "steps": config.steps,
+            "resumed_from": start_step,
+            "wall_time_s": wall,
+            "steps_per_s": (config.steps - start_step) / max(wall, 1e-9),
+            "device": str(device),
+        }
         write_json(self.out_dir / "summary.json", summary)
         self.host.hook.rlgan_run_end(run=run, summary=summary)
         return summary
@@ -335,9 +403,16 @@ def _update_ema(ema: nn.Module, model: nn.Module, decay: float, step: int) -> No
         ema_buffer.copy_(buffer)
 
 
-def _accumulate(sums: dict[str, Tensor], d_loss: Tensor, g_loss: Tensor,
-                scores: Tensor | None) -> None:
+def _accumulate(
+    sums: dict[str, Tensor],
+    d_loss: Tensor,
+    g_loss: Tensor,
+    scores: Tensor | None,
+    anchor: Tensor | None,
+) -> None:
     values = {"d_loss": d_loss.detach().float(), "g_loss": g_loss.detach().float()}
+    if anchor is not None:
+        values["anchor"] = anchor.detach().float()
     if scores is not None:
         values["reward_mean"] = scores.float().mean()
         values["reward_std"] = scores.float().std() if scores.numel() > 1 else scores.new_zeros(())
@@ -357,4 +432,3 @@ def _drain(sums: dict[str, Tensor]) -> dict[str, float]:
     stacked = torch.stack([sums[k] / sums[f"n_{k}"] for k in keys]).cpu().tolist()
     sums.clear()
     return dict(zip(keys, stacked))
-

@@ -1,29 +1,76 @@
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+import torch
 
 from rlgan_bench.config import TrainConfig
 from rlgan_bench.plugins import PluginHost, reset_host
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+# The test models are tiny: one thread each avoids two processes oversubscribing 2 cores.
+torch.set_num_threads(1)
+
 
 def tiny_config(**overrides) -> TrainConfig:
     """A training run that takes a second or two on a CPU."""
-    values = dict(steps=6, batch_size=16, latent_dim=8, width=8, log_every=2, sample_every=3,
-                  checkpoint_every=3, device="cpu", seed=0)
+    values = dict(
+        steps=6,
+        batch_size=16,
+        latent_dim=8,
+        width=8,
+        log_every=2,
+        sample_every=3,
+        checkpoint_every=3,
+        device="cpu",
+        seed=0,
+    )
     values.update(overrides)
     return TrainConfig(**values)
 
 
 def pip_install_target(project: Path, target: Path) -> None:
-    """Install a plugin project (really, with its entry points) into ``target``."""
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-         "--disable-pip-version-check", "--target", str(target), str(project)],
-        check=True,
+    """Install a plugin project (really, with its entry points) into ``target``. pip builds
+    from a copy, so no build/ or egg-info folder lands in the source tree."""
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / project.name
+        shutil.copytree(project, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--no-deps",
+                "--no-build-isolation",
+                "--disable-pip-version-check",
+                "--target",
+                str(target),
+                str(source),
+            ],
+            check=True,
+        )
+
+
+def run_pytest(paths: list[Path], site: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run pytest on ``paths`` in a fresh interpreter that also imports from ``site`` (a
+    ``pip_install_target`` folder). ``cwd`` should be outside the projects under test, so the
+    installed packages are tested, not their source folders. One torch thread: the models are
+    tiny, and test processes that each start a thread per core stall each other."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *map(str, paths)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
     )
 
 

@@ -7,8 +7,21 @@ from click.testing import CliRunner
 from rlgan_bench import __version__
 from rlgan_bench.cli import cli
 
-TINY = ["--steps", "4", "--batch-size", "8", "--width", "8", "--latent-dim", "8",
-        "--device", "cpu", "--quiet", "--log-every", "2"]
+TINY = [
+    "--steps",
+    "4",
+    "--batch-size",
+    "8",
+    "--width",
+    "8",
+    "--latent-dim",
+    "8",
+    "--device",
+    "cpu",
+    "--quiet",
+    "--log-every",
+    "2",
+]
 
 
 def test_version_and_help():
@@ -28,8 +41,9 @@ def test_train_command(tmp_path):
 
 def run_cli(*args):
     """Run the installed console script: what a user sees, traceback or not."""
-    return subprocess.run([sys.executable, "-m", "rlgan_bench", *args], capture_output=True,
-                          text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "rlgan_bench", *args], capture_output=True, text=True
+    )
 
 
 def test_bad_values_are_one_line_errors(tmp_path):

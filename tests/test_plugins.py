@@ -1,12 +1,11 @@
 import pytest
+from conftest import tiny_config
 
-from rlgan_bench.hookspecs import hookimpl
-from rlgan_bench.errors import PluginError
 from rlgan_bench.backbones.dcgan import DCGAN
+from rlgan_bench.errors import PluginError
+from rlgan_bench.hookspecs import hookimpl
 from rlgan_bench.plugins import PluginHost
 from rlgan_bench.train import Trainer
-
-from conftest import tiny_config
 
 
 def test_builtins_register_through_the_hooks(host):
@@ -46,8 +45,9 @@ def test_installed_entry_point_plugin_trains(installed_toy_plugin, tmp_path):
     component = host.get("backbones", "toy-mlp")
     assert component.provider.name == "rlgan-toy-backbone"
     assert component.provider.version == "0.2.0"
-    summary = Trainer(tiny_config(backbone="toy-mlp"), tmp_path / "run", host=host,
-                      quiet=True).run()
+    summary = Trainer(
+        tiny_config(backbone="toy-mlp"), tmp_path / "run", host=host, quiet=True
+    ).run()
     assert summary["steps"] == 6
     assert str(tmp_path / "run") in rlgan_toy_backbone.STARTED  # its hook ran too
 

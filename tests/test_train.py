@@ -2,14 +2,13 @@ import json
 
 import pytest
 import torch
+from conftest import tiny_config
 
 from rlgan_bench.errors import ConfigError, PluginError
 from rlgan_bench.hookspecs import hookimpl
 from rlgan_bench.plugins import PluginHost
 from rlgan_bench.rewards import Reward
 from rlgan_bench.train import Trainer
-
-from conftest import tiny_config
 
 
 class Brightness(Reward):
@@ -86,8 +85,9 @@ def test_same_seed_same_weights_on_cpu(tmp_path):
 
 @pytest.mark.parametrize("backbone", ["dcgan", "wgan"])
 def test_resume_equals_uninterrupted(tmp_path, backbone):
-    config = tiny_config(backbone=backbone, steps=12, checkpoint_every=4, reward="test-brightness",
-                         reward_weight=0.5)
+    config = tiny_config(
+        backbone=backbone, steps=12, checkpoint_every=4, reward="test-brightness", reward_weight=0.5
+    )
     Trainer(config, tmp_path / "straight", host=host_with(Recorder()), quiet=True).run()
     crashing = Recorder(crash_at=10)
     with pytest.raises(RuntimeError, match="simulated crash"):
@@ -101,8 +101,12 @@ def test_resume_equals_uninterrupted(tmp_path, backbone):
 
 def test_hooks_see_the_run_and_logged_stats(tmp_path):
     recorder = Recorder()
-    Trainer(tiny_config(reward="test-brightness", reward_weight=0.1), tmp_path / "r",
-            host=host_with(recorder), quiet=True).run()
+    Trainer(
+        tiny_config(reward="test-brightness", reward_weight=0.1),
+        tmp_path / "r",
+        host=host_with(recorder),
+        quiet=True,
+    ).run()
     kinds = [e[0] for e in recorder.events]
     assert kinds[0] == "start" and kinds[-1] == "end" and kinds.count("step") == 6
     logged = [e[2] for e in recorder.events if e[0] == "step" and e[2] is not None]

@@ -68,5 +68,7 @@ class Backbone:
     def after_critic_step(self, critic: nn.Module) -> None:
         """Hook for constraints applied after each critic update (e.g. weight clipping)."""
 
-    def sample_latent(self, n: int, device: torch.device | str, generator: torch.Generator | None = None) -> Tensor:
+    def sample_latent(
+        self, n: int, device: torch.device | str, generator: torch.Generator | None = None
+    ) -> Tensor:
         return torch.randn(n, self.shape.latent_dim, device=device, generator=generator)

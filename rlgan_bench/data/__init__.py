@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 from torch import Tensor
@@ -56,7 +56,10 @@ def resize_and_match_channels(images: Tensor, image_size: int, channels: int) ->
     """float (N, C, h, w) in [0, 1] -> uint8 (N, channels, image_size, image_size)."""
     if images.shape[-1] != image_size or images.shape[-2] != image_size:
         images = torch.nn.functional.interpolate(
-            images, size=(image_size, image_size), mode="bilinear", align_corners=False,
+            images,
+            size=(image_size, image_size),
+            mode="bilinear",
+            align_corners=False,
             antialias=images.shape[-1] > image_size,
         )
     if images.shape[1] != channels:

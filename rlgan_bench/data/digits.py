@@ -35,8 +35,9 @@ CLASS_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "e
 @lru_cache(maxsize=1)
 def _raw() -> tuple[np.ndarray, np.ndarray]:
     """(1797, 8, 8) float32 in [0, 1] and (1797,) int64 labels."""
-    with resources.files("rlgan_bench.data").joinpath("digits.csv.gz").open("rb") as handle:
-        table = np.loadtxt(gzip.open(handle), delimiter=",", dtype=np.float32)
+    packed = resources.files("rlgan_bench.data").joinpath("digits.csv.gz")
+    with packed.open("rb") as handle, gzip.open(handle) as text:
+        table = np.loadtxt(text, delimiter=",", dtype=np.float32)
     return (table[:, :64] / 16.0).reshape(-1, 8, 8), table[:, 64].astype(np.int64)
 
 
@@ -54,7 +55,9 @@ def split_indices(split: str) -> np.ndarray:
     return np.sort(ranges[split])
 
 
-def load_digits(split: str, root: str | None = None, image_size: int = 32, channels: int = 1) -> ImageData:
+def load_digits(
+    split: str, root: str | None = None, image_size: int = 32, channels: int = 1
+) -> ImageData:
     images, labels = _raw()
     index = split_indices(split)
     pixels = torch.from_numpy(images[index]).unsqueeze(1)
@@ -62,8 +65,13 @@ def load_digits(split: str, root: str | None = None, image_size: int = 32, chann
         images=resize_and_match_channels(pixels, image_size, channels),
         labels=torch.from_numpy(labels[index]),
         split=split,
-        split_info={"dataset": "digits", "split": split, "n": len(index), "seed": SPLIT_SEED,
-                    "rule": "numpy RandomState(0).permutation(1797): train=[:1197], heldout=[1197:]"},
+        split_info={
+            "dataset": "digits",
+            "split": split,
+            "n": len(index),
+            "seed": SPLIT_SEED,
+            "rule": "numpy RandomState(0).permutation(1797): train=[:1197], heldout=[1197:]",
+        },
     )
 
 

@@ -23,9 +23,13 @@ IMAGEFOLDER_HELDOUT_FRACTION = 0.1
 
 def _need_root(name: str, root: str | None) -> str:
     if not root:
-        raise ConfigError(f"dataset {name!r} needs --data-root DIR (the folder that holds its files)")
+        raise ConfigError(
+            f"dataset {name!r} needs --data-root DIR (the folder that holds its files)"
+        )
     if not os.path.isdir(root):
-        raise MissingFileError(f"--data-root {root!r} is not a folder; create it or point to the data")
+        raise MissingFileError(
+            f"--data-root {root!r} is not a folder; create it or point to the data"
+        )
     return root
 
 
@@ -78,21 +82,46 @@ def load_imagefolder(split: str, root: str | None, image_size: int, channels: in
         images=resize_and_match_channels(torch.stack(images), image_size, channels),
         labels=torch.tensor(labels),
         split=split,
-        split_info={"dataset": "imagefolder", "root": folder, "split": split,
-                    "rule": f"RandomState(0) permutation, first {n_heldout} held out"},
+        split_info={
+            "dataset": "imagefolder",
+            "root": folder,
+            "split": split,
+            "rule": f"RandomState(0) permutation, first {n_heldout} held out",
+        },
     )
 
 
-MNIST = DatasetSpec("mnist", _torchvision_loader("mnist", "MNIST"), channels=1, num_classes=10,
-                    needs_root=True, description="MNIST via torchvision (local --data-root)")
-FASHION = DatasetSpec("fashion-mnist", _torchvision_loader("fashion-mnist", "FashionMNIST"),
-                      channels=1, num_classes=10, needs_root=True,
-                      description="Fashion-MNIST via torchvision (local --data-root)")
-CIFAR10 = DatasetSpec("cifar10", _torchvision_loader("cifar10", "CIFAR10"), channels=3,
-                      num_classes=10, needs_root=True,
-                      description="CIFAR-10 via torchvision (local --data-root)")
-IMAGEFOLDER = DatasetSpec("imagefolder", load_imagefolder, channels=3, needs_root=True,
-                          description="any torchvision ImageFolder (class sub-folders of images)")
+MNIST = DatasetSpec(
+    "mnist",
+    _torchvision_loader("mnist", "MNIST"),
+    channels=1,
+    num_classes=10,
+    needs_root=True,
+    description="MNIST via torchvision (local --data-root)",
+)
+FASHION = DatasetSpec(
+    "fashion-mnist",
+    _torchvision_loader("fashion-mnist", "FashionMNIST"),
+    channels=1,
+    num_classes=10,
+    needs_root=True,
+    description="Fashion-MNIST via torchvision (local --data-root)",
+)
+CIFAR10 = DatasetSpec(
+    "cifar10",
+    _torchvision_loader("cifar10", "CIFAR10"),
+    channels=3,
+    num_classes=10,
+    needs_root=True,
+    description="CIFAR-10 via torchvision (local --data-root)",
+)
+IMAGEFOLDER = DatasetSpec(
+    "imagefolder",
+    load_imagefolder,
+    channels=3,
+    needs_root=True,
+    description="any torchvision ImageFolder (class sub-folders of images)",
+)
 
 
 @hookimpl

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from torch import Tensor, nn
 
@@ -44,6 +45,14 @@ class RewardMode:
     ) -> tuple[Tensor, Tensor]:
         raise NotImplementedError
 
+    def extra_updates(
+        self,
+        generate: Callable[[Tensor], Tensor],
+        weight: float,
+        step_generator: Callable[[Tensor], None],
+    ) -> None:
+        """Further generator updates after the main one (PPO's inner epochs); none by default."""
+
     def state_dict(self) -> dict[str, Any]:
         return {}
 
@@ -60,7 +69,7 @@ def register_mode(cls: type[RewardMode]) -> type[RewardMode]:
 
 
 def get_mode(name: str) -> type[RewardMode]:
-    from rlgan_bench.modes import backprop  # noqa: F401  (registers itself)
+    from rlgan_bench.modes import backprop, critic, ppo, reinforce  # noqa: F401  (register)
 
     if name not in MODES:
         raise ConfigError(f"unknown mode {name!r}; modes: {', '.join(sorted(MODES))}")

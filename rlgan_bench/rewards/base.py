@@ -39,8 +39,10 @@ class Reward:
                 f"reward {self.name!r} has no parameter {', '.join(sorted(unknown))}; "
                 f"its parameters: {known}"
             )
-        self.config = {key: _coerce(self.name, key, params.get(key, default), default)
-                       for key, default in self.params.items()}
+        self.config = {
+            key: _coerce(self.name, key, params.get(key, default), default)
+            for key, default in self.params.items()
+        }
 
     def setup(self, device: torch.device, image_size: int, channels: int) -> None:
         """Load models and move them to ``device``; called once before training."""

@@ -1,0 +1,60 @@
+"""``classifier``: semantics, the log-probability of a target digit under the shipped reward
+classifier (trained on the ``reward-net`` split, adversarially, so its gradients point at
+digit shapes rather than at invisible patterns).
+
+``form`` shapes the reward:
+
+- ``clipped-logprob`` (default): ``min(log p(target), log cap)``. Samples far from the target
+  get the full log-probability gradient; samples the classifier already calls a confident
+  target get none, so they are not pushed on towards one prototypical glyph (which collapses
+  the variety of the class) or towards what only fools the classifier.
+- ``logprob``: the plain log-probability, the naive reward that gets hacked.
+- ``prob``: ``p(target)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from rlgan_bench.errors import ConfigError
+from rlgan_bench.hookspecs import hookimpl
+from rlgan_bench.rewards.base import Reward
+
+FORMS = ("clipped-logprob", "logprob", "prob")
+
+
+class ClassifierReward(Reward):
+    name = "classifier"
+    description = "semantics: log p(target digit) under the shipped robust reward classifier"
+    params = {"target": 7, "form": "clipped-logprob", "cap": 0.9}
+    default_mode = "backprop"
+    default_lambda = 1.0
+    model_files = ("digit-reward-classifier",)
+
+    def setup(self, device: torch.device, image_size: int, channels: int) -> None:
+        from rlgan_bench.models.digit_nets import load_reward_classifier
+
+        if not 0 <= self.config["target"] <= 9:
+            raise ConfigError(f"classifier target must be a digit 0-9, got {self.config['target']}")
+        if self.config["form"] not in FORMS:
+            raise ConfigError(f"classifier form must be one of {', '.join(FORMS)}")
+        if not 0 < self.config["cap"] <= 1:
+            raise ConfigError("classifier cap must be in (0, 1]")
+        self.net = load_reward_classifier(device)
+
+    def score(self, images: Tensor) -> Tensor:
+        log_probs = torch.log_softmax(self.net(images).float(), dim=1)[:, self.config["target"]]
+        form = self.config["form"]
+        if form == "prob":
+            return log_probs.exp()
+        if form == "clipped-logprob":
+            return log_probs.clamp(max=math.log(self.config["cap"]))
+        return log_probs
+
+
+@hookimpl
+def register_rewards(register):
+    register(ClassifierReward)

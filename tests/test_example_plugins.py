@@ -1,0 +1,123 @@
+"""The example plugins in plugins/ install with pip, load through their entry points, train,
+use only rlgan-bench's public modules, and pass their own test suites."""
+
+import ast
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import pip_install_target, run_pytest
+from packaging.specifiers import SpecifierSet
+
+from rlgan_bench.config import TrainConfig
+from rlgan_bench.hookspecs import HOOKS_API_VERSION
+from rlgan_bench.plugins import PluginHost, reset_host
+from rlgan_bench.train import Trainer
+
+EXAMPLES = Path(__file__).parents[1] / "plugins"
+#: distribution -> (module, what it registers)
+PROJECTS = {
+    "rlgan-symmetry": ("rlgan_symmetry", {"rewards": ["sharpness", "symmetry"]}),
+    "rlgan-sngan": ("rlgan_sngan", {"backbones": ["sngan"]}),
+}
+#: what a third-party plugin may import from rlgan-bench (its tests may also use the host)
+PUBLIC_MODULES = {
+    "rlgan_bench.hookspecs",
+    "rlgan_bench.rewards",
+    "rlgan_bench.backbones",
+    "rlgan_bench.config",
+    "rlgan_bench.train",
+    "rlgan_bench.errors",
+}
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory):
+    """Both examples pip-installed into one folder on sys.path. pip builds in the source tree,
+    so each project is copied first: plugins/ stays clean and parallel runs do not collide."""
+    root = tmp_path_factory.mktemp("examples")
+    site = root / "site"
+    for dist in PROJECTS:
+        junk = shutil.ignore_patterns("build", "*.egg-info", "__pycache__", ".pytest_cache")
+        pip_install_target(shutil.copytree(EXAMPLES / dist, root / dist, ignore=junk), site)
+    sys.path.insert(0, str(site))
+    reset_host()
+    yield root
+    sys.path.remove(str(site))
+    for name in [m for m in sys.modules if m.split(".")[0] in {p[0] for p in PROJECTS.values()}]:
+        del sys.modules[name]
+    reset_host()
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny models: one torch thread is as fast, and far faster beside other busy processes."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def declared_version(dist: str) -> str:
+    text = (EXAMPLES / dist / "pyproject.toml").read_text()
+    match = re.search(r'^version = "([^"]+)"', text, re.MULTILINE)
+    assert match, f"no version in {dist}/pyproject.toml"
+    return match.group(1)
+
+
+def test_examples_load_through_their_entry_points(examples):
+    host = PluginHost().load()
+    for dist, (module, registered) in PROJECTS.items():
+        provider = next(p for p in host.all_providers() if p.name == dist)
+        assert provider.error is None and not provider.builtin
+        assert provider.version == declared_version(dist)
+        for kind, names in registered.items():
+            assert sorted(provider.components[kind]) == names
+            assert all(host.get(kind, name).provider is provider for name in names)
+        assert HOOKS_API_VERSION in SpecifierSet(sys.modules[module].RLGAN_BENCH_API)
+    assert not host.broken
+
+
+def test_trains_with_both_examples(examples, tmp_path, one_thread):
+    config = TrainConfig(
+        steps=4,
+        batch_size=8,
+        width=8,
+        latent_dim=8,
+        device="cpu",
+        log_every=2,
+        sample_every=2,
+        checkpoint_every=2,
+        backbone="sngan",
+        reward="symmetry",
+        reward_weight=0.5,
+    )
+    summary = Trainer(config, tmp_path / "run", host=PluginHost().load(), quiet=True).run()
+    assert summary["steps"] == 4
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert record["plugins"]["backbone"]["name"] == "rlgan-sngan"
+    assert record["plugins"]["reward"]["name"] == "rlgan-symmetry"
+    logged = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").open()]
+    assert [row["step"] for row in logged] == [2, 4]
+    assert all(-1 <= row["reward_mean"] <= 1 for row in logged)  # a correlation
+
+
+@pytest.mark.parametrize("dist", PROJECTS)
+def test_examples_import_only_public_modules(dist):
+    package = EXAMPLES / dist / PROJECTS[dist][0]
+    for source in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("rlgan_bench"):
+                assert node.module in PUBLIC_MODULES, f"{source.name} imports {node.module}"
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("rlgan_bench.") for a in node.names), source
+
+
+def test_examples_pass_their_own_tests(examples):
+    site = examples / "site"
+    result = run_pytest([examples / dist / "tests" for dist in PROJECTS], site, cwd=examples)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
