@@ -34,8 +34,13 @@ def parse_params(pairs: tuple[str, ...], flag: str) -> dict[str, Any]:
 
 @click.group(cls=Group)
 @click.version_option(__version__, prog_name="rlgan-bench")
-@click.option("--disable-plugin", "disabled", multiple=True, metavar="NAME",
-              help="Skip an installed plugin (repeatable); also RLGAN_BENCH_DISABLE_PLUGINS.")
+@click.option(
+    "--disable-plugin",
+    "disabled",
+    multiple=True,
+    metavar="NAME",
+    help="Skip an installed plugin (repeatable); also RLGAN_BENCH_DISABLE_PLUGINS.",
+)
 @click.pass_context
 def cli(ctx: click.Context, disabled: tuple[str, ...]) -> None:
     """Benchmark reward-guided GAN training."""
@@ -51,17 +56,44 @@ def host_from(ctx: click.Context):
 @cli.command()
 @click.option("--backbone", default="dcgan", show_default=True, help="GAN backbone.")
 @click.option("--reward", default=None, help="Reward to optimise (none by default).")
-@click.option("--reward-param", "reward_params", multiple=True, metavar="KEY=VALUE",
-              help="Reward parameter, e.g. target=7 (repeatable).")
-@click.option("--mode", default=None, help="backprop, reinforce, ppo or critic (default: the reward's).")
-@click.option("--mode-param", "mode_params", multiple=True, metavar="KEY=VALUE",
-              help="Mode option, e.g. sigma=0.1 (repeatable).")
-@click.option("--lambda", "reward_weight", type=float, default=None,
-              help="Reward weight lambda (default: the reward's, 0.1 for most).")
-@click.option("--reward-warmup", type=int, default=0, show_default=True,
-              help="Steps over which lambda ramps up from 0.")
-@click.option("--reward-start", type=int, default=0, show_default=True,
-              help="First step that uses the reward.")
+@click.option(
+    "--reward-param",
+    "reward_params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Reward parameter, e.g. target=7 (repeatable).",
+)
+@click.option(
+    "--mode", default=None, help="backprop, reinforce, ppo or critic (default: the reward's)."
+)
+@click.option(
+    "--mode-param",
+    "mode_params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Mode option, e.g. sigma=0.1 (repeatable).",
+)
+@click.option(
+    "--lambda",
+    "reward_weight",
+    type=float,
+    default=None,
+    help="Reward weight lambda (default: the reward's, 0.1 for most).",
+)
+@click.option(
+    "--reward-warmup",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Steps over which lambda ramps up from 0.",
+)
+@click.option(
+    "--reward-start",
+    type=int,
+    default=0,
+    show_default=True,
+    help="First step that uses the reward.",
+)
 @click.option("--steps", type=int, default=1500, show_default=True)
 @click.option("--batch-size", type=int, default=64, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -80,8 +112,16 @@ def host_from(ctx: click.Context):
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
 @click.option("--quiet", is_flag=True, help="Plain log lines instead of a progress bar.")
 @click.pass_context
-def train(ctx: click.Context, reward_params: tuple[str, ...], mode_params: tuple[str, ...],
-          no_amp: bool, out_dir: str, resume: bool, quiet: bool, **options: Any) -> None:
+def train(
+    ctx: click.Context,
+    reward_params: tuple[str, ...],
+    mode_params: tuple[str, ...],
+    no_amp: bool,
+    out_dir: str,
+    resume: bool,
+    quiet: bool,
+    **options: Any,
+) -> None:
     """Train one GAN, optionally with a reward."""
     from rlgan_bench.config import TrainConfig
     from rlgan_bench.train import Trainer
@@ -89,7 +129,8 @@ def train(ctx: click.Context, reward_params: tuple[str, ...], mode_params: tuple
     config = TrainConfig(
         reward_params=parse_params(reward_params, "--reward-param"),
         mode_params=parse_params(mode_params, "--mode-param"),
-        amp=not no_amp, **options,
+        amp=not no_amp,
+        **options,
     )
     trainer = Trainer(config, out_dir, host=host_from(ctx), quiet=quiet)
     summary = trainer.run(resume=resume)
@@ -107,8 +148,13 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     """List installed plugins and what each registers."""
     host = host_from(ctx)
     rows = [
-        {"name": p.name, "version": p.version, "builtin": p.builtin, "error": p.error,
-         **{kind: sorted(names) for kind, names in p.components.items()}}
+        {
+            "name": p.name,
+            "version": p.version,
+            "builtin": p.builtin,
+            "error": p.error,
+            **{kind: sorted(names) for kind, names in p.components.items()},
+        }
         for p in host.all_providers()
     ]
     if as_json:
@@ -123,11 +169,20 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
         table.add_column(column)
     for row in rows:
         label = f"{row['name']} (built-in)" if row["builtin"] else row["name"]
-        table.add_row(label, row["version"], *(", ".join(row[k]) for k in
-                      ("backbones", "rewards", "datasets", "metrics")),
-                      Text(row["error"], style="red") if row["error"] else "ok")
+        table.add_row(
+            label,
+            row["version"],
+            *(", ".join(row[k]) for k in ("backbones", "rewards", "datasets", "metrics")),
+            Text(row["error"], style="red") if row["error"] else "ok",
+        )
     Console().print(table)
 
 
 def main() -> None:
     cli()
+
+
+from rlgan_bench.commands_eval import eval_command, weights  # noqa: E402
+
+cli.add_command(eval_command, "eval")
+cli.add_command(weights)

@@ -11,7 +11,8 @@ The built-in backbones, rewards, datasets and metrics implement these very hooks
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pluggy
 
