@@ -186,3 +186,7 @@ from rlgan_bench.commands_eval import eval_command, weights  # noqa: E402
 
 cli.add_command(eval_command, "eval")
 cli.add_command(weights)
+
+from rlgan_bench.commands_run import run  # noqa: E402
+
+cli.add_command(run)

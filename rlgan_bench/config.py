@@ -34,6 +34,9 @@ class TrainConfig:
     # between the two Gaussian policies, which keeps the generator near the GAN it was
     # (as RLHF keeps a policy near its reference model)
     reward_anchor: float = 0.0
+    # > 0: the critic's real batches are drawn with weights exp(reward_tilt * R(x)) once the
+    # reward starts (see Trainer._tilt_weights); 0: plain uniform batches
+    reward_tilt: float = 0.0
     ema_decay: float = 0.999
     log_every: int = 25
     sample_every: int = 250
@@ -64,6 +67,8 @@ class TrainConfig:
             problems.append(f"channels must be 1 or 3, got {self.channels!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             problems.append(f"ema_decay must be in [0, 1), got {self.ema_decay!r}")
+        if self.reward_tilt < 0:
+            problems.append(f"reward_tilt must be >= 0, got {self.reward_tilt!r}")
         if self.reward_anchor < 0:
             problems.append(f"reward_anchor must be >= 0, got {self.reward_anchor!r}")
         if self.reward_weight is not None and self.reward_weight < 0:

@@ -18,8 +18,9 @@ console = Console(stderr=True)
 
 
 class TrainProgress:
-    def __init__(self, total: int, start: int, quiet: bool = False) -> None:
+    def __init__(self, total: int, start: int, quiet: bool = False, silent: bool = False) -> None:
         self.quiet = quiet
+        self.silent = silent
         self.total = total
         self.progress = Progress(
             TextColumn("[bold]train"),
@@ -30,7 +31,7 @@ class TrainProgress:
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=console,
-            disable=quiet,
+            disable=quiet or silent,
             transient=False,
         )
         self.task = self.progress.add_task(
@@ -49,6 +50,8 @@ class TrainProgress:
         if "reward_mean" in stats:
             losses += f" R {stats['reward_mean']:.3f}"
         speed = f"{stats.get('it_per_s', 0):.1f} it/s"
+        if self.silent:
+            return
         if self.quiet:
             if step == self.total or step % max(1, self.total // 10) < 1:
                 console.print(f"step {step}/{self.total} {speed} {losses}", highlight=False)

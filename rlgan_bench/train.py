@@ -76,6 +76,7 @@ class Trainer:
         out_dir: str | Path,
         host: PluginHost | None = None,
         quiet: bool = False,
+        silent: bool = False,
     ) -> None:
         self.config = config.validate()
         self.out_dir = Path(out_dir)
@@ -83,6 +84,7 @@ class Trainer:
             raise ConfigError(f"--out {str(self.out_dir)!r} is a file; give a directory path")
         self.host = host or get_host()
         self.quiet = quiet
+        self.silent = silent  # no terminal output at all (matrix cells have their own view)
         self.device = resolve_device(config.device)
 
         dataset = self.host.get("datasets", config.dataset).obj
@@ -148,6 +150,7 @@ class Trainer:
         data = self._load_data()
         images = data.images.to(device) if _fits_on(device, data.images) else data.images
         n_images = images.shape[0]
+        tilt = self._tilt_weights(images)
 
         generator = self.backbone.build_generator().to(device)
         critic = self.backbone.build_critic().to(device)
@@ -221,8 +224,15 @@ class Trainer:
                 reference=reference,
             )
 
-        def real_batch() -> Tensor:
-            index = torch.randint(n_images, (config.batch_size,), device=device, generator=data_rng)
+        def real_batch(step: int) -> Tensor:
+            if tilt is not None and step >= config.reward_start:
+                index = torch.multinomial(
+                    tilt, config.batch_size, replacement=True, generator=data_rng
+                )
+            else:
+                index = torch.randint(
+                    n_images, (config.batch_size,), device=device, generator=data_rng
+                )
             return to_float(images[index.to(images.device)].to(device, non_blocking=True))
 
         def autocast():
@@ -244,7 +254,7 @@ class Trainer:
             scaler.update()
 
         self.host.hook.rlgan_run_start(run=run)
-        progress = TrainProgress(config.steps, start_step, quiet=self.quiet)
+        progress = TrainProgress(config.steps, start_step, quiet=self.quiet, silent=self.silent)
         sums: dict[str, Tensor] = {}
         tic = time.perf_counter()
         last_log_step, last_log_time = start_step, tic
@@ -260,7 +270,7 @@ class Trainer:
                     with torch.set_grad_enabled(reuse):
                         fake = generate(z)
                     with autocast():
-                        d_loss = self.backbone.critic_loss(critic, real_batch(), fake.detach())
+                        d_loss = self.backbone.critic_loss(critic, real_batch(step), fake.detach())
                     opt_d.zero_grad(set_to_none=True)
                     scaler.scale(d_loss).backward()
                     scaler.step(opt_d)
@@ -338,6 +348,29 @@ class Trainer:
         write_json(self.out_dir / "summary.json", summary)
         self.host.hook.rlgan_run_end(run=run, summary=summary)
         return summary
+
+    @torch.no_grad()
+    def _tilt_weights(self, images: Tensor) -> Tensor | None:
+        """Sampling weights of the real images for a reward-tilted critic, or None.
+
+        The distribution that maximises ``E[R] - KL(p || p_data) / tilt`` is
+        ``p_data(x) * exp(tilt * R(x)) / Z``. Drawing the critic's real batches from it makes
+        the adversarial loss pull the generator towards that distribution instead of back to
+        p_data, so the critic and the reward stop fighting: the generator is asked for real
+        images that the reward likes, with the variety they have in the data."""
+        if self.config.reward_tilt <= 0 or self.mode is None:
+            return None
+        device = self.device
+        scores = torch.cat(
+            [
+                self.mode.score(to_float(images[i : i + 256].to(device))).float()
+                for i in range(0, images.shape[0], 256)
+            ]
+        )
+        weights = torch.softmax(self.config.reward_tilt * scores, dim=0)
+        # effective sample size: how many real images the tilted critic still learns from
+        self.resolved["tilt_effective_images"] = float(1 / (weights**2).sum())
+        return weights.to(device)
 
     def _lambda(self, step: int, run: RunContext) -> float:
         config = self.config
