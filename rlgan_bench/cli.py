@@ -81,18 +81,28 @@ def host_from(ctx: click.Context):
     help="Reward weight lambda (default: the reward's, 0.1 for most).",
 )
 @click.option(
-    "--reward-warmup",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Steps over which lambda ramps up from 0.",
-)
-@click.option(
     "--reward-start",
     type=int,
-    default=0,
-    show_default=True,
-    help="First step that uses the reward.",
+    default=None,
+    help="First step that uses the reward (default: the reward's).",
+)
+@click.option(
+    "--reward-warmup",
+    type=int,
+    default=None,
+    help="Steps over which lambda ramps up from 0 (default: the reward's).",
+)
+@click.option(
+    "--reward-tilt",
+    type=float,
+    default=None,
+    help="Draw the critic's real batches with weights exp(tilt * R) (default: the reward's).",
+)
+@click.option(
+    "--reward-anchor",
+    type=float,
+    default=None,
+    help="Weight of the KL to the generator as it was when the reward started.",
 )
 @click.option("--steps", type=int, default=1500, show_default=True)
 @click.option("--batch-size", type=int, default=64, show_default=True)
@@ -178,6 +188,26 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     Console().print(table)
 
 
+@cli.command("new-plugin")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["reward", "backbone"]), required=True)
+@click.option(
+    "--dir",
+    "directory",
+    default=None,
+    type=click.Path(),
+    help="Project folder to create (default: ./rlgan-NAME).",
+)
+def new_plugin(name: str, kind: str, directory: str | None) -> None:
+    """Create a plugin package whose tests pass at once."""
+    from pathlib import Path
+
+    from rlgan_bench.scaffold import create_plugin
+
+    target = create_plugin(name, kind, Path(directory or f"rlgan-{name}"))  # type: ignore[arg-type]
+    click.echo(f"created {target}\nnext: pip install -e {target} && pytest {target}")
+
+
 def main() -> None:
     cli()
 
@@ -190,3 +220,7 @@ cli.add_command(weights)
 from rlgan_bench.commands_run import run  # noqa: E402
 
 cli.add_command(run)
+
+from rlgan_bench.commands_report import report  # noqa: E402
+
+cli.add_command(report)

@@ -28,15 +28,16 @@ class TrainConfig:
     mode: str | None = None  # None: the reward's default mode
     mode_params: dict[str, Any] = field(default_factory=dict)
     reward_weight: float | None = None  # lambda; None: the reward's default
-    reward_warmup: int = 0  # steps over which lambda ramps up linearly from 0
-    reward_start: int = 0  # first step at which the reward term is used
+    # None in the four reward_* settings below: the reward's own default (Reward.schedule)
+    reward_warmup: int | None = None  # steps over which lambda ramps up linearly from 0
+    reward_start: int | None = None  # first step at which the reward term is used
     # weight of 0.5 * ||G(z) - G_ref(z)||^2, G_ref the generator when the reward starts: the KL
     # between the two Gaussian policies, which keeps the generator near the GAN it was
     # (as RLHF keeps a policy near its reference model)
-    reward_anchor: float = 0.0
+    reward_anchor: float | None = None
     # > 0: the critic's real batches are drawn with weights exp(reward_tilt * R(x)) once the
     # reward starts (see Trainer._tilt_weights); 0: plain uniform batches
-    reward_tilt: float = 0.0
+    reward_tilt: float | None = None
     ema_decay: float = 0.999
     log_every: int = 25
     sample_every: int = 250
@@ -59,6 +60,8 @@ class TrainConfig:
                 problems.append(f"{key} must be a positive integer, got {value!r}")
         for key in ("reward_warmup", "reward_start", "seed"):
             value = getattr(self, key)
+            if key != "seed" and value is None:
+                continue
             if not isinstance(value, int) or value < 0:
                 problems.append(f"{key} must be a non-negative integer, got {value!r}")
         if self.image_size not in (32, 64):
@@ -67,10 +70,10 @@ class TrainConfig:
             problems.append(f"channels must be 1 or 3, got {self.channels!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             problems.append(f"ema_decay must be in [0, 1), got {self.ema_decay!r}")
-        if self.reward_tilt < 0:
-            problems.append(f"reward_tilt must be >= 0, got {self.reward_tilt!r}")
-        if self.reward_anchor < 0:
-            problems.append(f"reward_anchor must be >= 0, got {self.reward_anchor!r}")
+        for key in ("reward_tilt", "reward_anchor"):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, (int, float)) or value < 0):
+                problems.append(f"{key} must be a number >= 0, got {value!r}")
         if self.reward_weight is not None and self.reward_weight < 0:
             problems.append(f"lambda (reward_weight) must be >= 0, got {self.reward_weight!r}")
         if self.reward is None and (self.reward_weight or self.reward_params):

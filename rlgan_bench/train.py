@@ -39,6 +39,32 @@ class TrainingDiverged(RlganError):
     """Losses became NaN or inf."""
 
 
+@dataclass(frozen=True)
+class RewardSchedule:
+    """When and how strongly the reward acts, resolved from the config and the reward's
+    defaults (see TrainConfig and Reward.schedule)."""
+
+    start: int = 0
+    warmup: int = 0
+    anchor: float = 0.0
+    tilt: float = 0.0
+
+    @classmethod
+    def resolve(cls, config: TrainConfig, defaults: dict[str, float]) -> RewardSchedule:
+        def steps(key: str, value: int | None) -> int:
+            return value if value is not None else int(defaults.get(key, 0) * config.steps)
+
+        def number(key: str, value: float | None) -> float:
+            return float(value if value is not None else defaults.get(key, 0.0))
+
+        return cls(
+            start=steps("reward_start", config.reward_start),
+            warmup=steps("reward_warmup", config.reward_warmup),
+            anchor=number("reward_anchor", config.reward_anchor),
+            tilt=number("reward_tilt", config.reward_tilt),
+        )
+
+
 @dataclass
 class RunContext:
     """What plugins see of a live run (hooks get this object)."""
@@ -97,6 +123,7 @@ class Trainer:
 
         self.mode: RewardMode | None = None
         self.reward_weight = 0.0
+        self.schedule = RewardSchedule()
         if config.reward:
             self._setup_reward(config)
 
@@ -118,7 +145,9 @@ class Trainer:
         self.reward_weight = (
             config.reward_weight if config.reward_weight is not None else reward_cls.default_lambda
         )
+        self.schedule = RewardSchedule.resolve(config, reward_cls.schedule)
         self.resolved = {
+            "schedule": self.schedule.__dict__,
             "mode": mode_name,
             "reward_weight": self.reward_weight,
             "reward_params": reward.config,
@@ -225,7 +254,7 @@ class Trainer:
             )
 
         def real_batch(step: int) -> Tensor:
-            if tilt is not None and step >= config.reward_start:
+            if tilt is not None and step >= self.schedule.start:
                 index = torch.multinomial(
                     tilt, config.batch_size, replacement=True, generator=data_rng
                 )
@@ -291,13 +320,13 @@ class Trainer:
                     self.mode.check_finite = log_now or device.type == "cpu"
                     reward_term, scores = self.mode.reward_loss(generator, z, fake, generate)
                     total = g_loss + lam * reward_term
-                    if config.reward_anchor > 0:
+                    if self.schedule.anchor > 0:
                         if reference is None:
                             reference = copy.deepcopy(generator).requires_grad_(False)
                         with torch.no_grad():
                             target = generate_with(reference, z)
                         anchor = 0.5 * (fake - target).pow(2).flatten(1).sum(1).mean()
-                        total = total + config.reward_anchor * anchor
+                        total = total + self.schedule.anchor * anchor
                 elif self.mode is not None and log_now:
                     with torch.no_grad():  # the reward is still logged before it is used
                         scores = self.mode.score(fake.detach())
@@ -358,7 +387,7 @@ class Trainer:
         the adversarial loss pull the generator towards that distribution instead of back to
         p_data, so the critic and the reward stop fighting: the generator is asked for real
         images that the reward likes, with the variety they have in the data."""
-        if self.config.reward_tilt <= 0 or self.mode is None:
+        if self.schedule.tilt <= 0 or self.mode is None:
             return None
         device = self.device
         scores = torch.cat(
@@ -367,18 +396,18 @@ class Trainer:
                 for i in range(0, images.shape[0], 256)
             ]
         )
-        weights = torch.softmax(self.config.reward_tilt * scores, dim=0)
+        weights = torch.softmax(self.schedule.tilt * scores, dim=0)
         # effective sample size: how many real images the tilted critic still learns from
         self.resolved["tilt_effective_images"] = float(1 / (weights**2).sum())
         return weights.to(device)
 
     def _lambda(self, step: int, run: RunContext) -> float:
-        config = self.config
-        if self.mode is None or step < config.reward_start:
+        schedule = self.schedule
+        if self.mode is None or step < schedule.start:
             return 0.0
         ramp = 1.0
-        if config.reward_warmup:
-            ramp = min(1.0, (step - config.reward_start + 1) / config.reward_warmup)
+        if schedule.warmup:
+            ramp = min(1.0, (step - schedule.start + 1) / schedule.warmup)
         return run.reward_weight * ramp
 
     def _write_config(self, data: ImageData) -> None:

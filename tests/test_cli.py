@@ -68,3 +68,15 @@ def test_plugins_json():
     rows = json.loads(result.output)
     builtin = next(r for r in rows if r["builtin"])
     assert {"dcgan", "wgan", "wgan-gp"} <= set(builtin["backbones"])
+
+
+def test_new_plugin_command(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["new-plugin", "glow", "--kind", "reward", "--dir", str(tmp_path / "p")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "p" / "pyproject.toml").exists()
+    again = CliRunner().invoke(
+        cli, ["new-plugin", "glow", "--kind", "reward", "--dir", str(tmp_path / "p")]
+    )
+    assert again.exit_code != 0 and "Traceback" not in again.output

@@ -121,3 +121,31 @@ def test_mode_options_are_checked():
         get_mode("reinforce")(Linear(), "test", sigmaa=0.1)
     with pytest.raises(ConfigError, match="unknown mode"):
         get_mode("dpo")
+
+
+def test_reward_schedule_defaults_come_from_the_reward():
+    from rlgan_bench.config import TrainConfig
+    from rlgan_bench.train import RewardSchedule
+
+    defaults = {"reward_start": 0.5, "reward_warmup": 0.1, "reward_tilt": 2.0}
+    resolved = RewardSchedule.resolve(TrainConfig(steps=1000), defaults)
+    assert (resolved.start, resolved.warmup, resolved.tilt, resolved.anchor) == (500, 100, 2.0, 0)
+    explicit = RewardSchedule.resolve(
+        TrainConfig(steps=1000, reward_start=7, reward_tilt=0), defaults
+    )
+    assert (explicit.start, explicit.tilt) == (7, 0.0)
+
+
+def test_tilted_critic_batches_favour_high_reward_images(tmp_path):
+    config = tiny_config(reward="brightness", reward_tilt=200.0, steps=2)
+    trainer = Trainer(config, tmp_path / "r", quiet=True)
+    trainer.run()
+    record = json.loads((tmp_path / "r" / "config.json").read_text())
+    effective = record["resolved"]["tilt_effective_images"]
+    assert 1 <= effective < 1197 / 10  # a few bright digits dominate the critic's real batches
+    untilted = Trainer(tiny_config(reward="brightness", reward_tilt=0.0, steps=2), tmp_path / "u")
+    untilted.run()
+    assert (
+        "tilt_effective_images"
+        not in json.loads((tmp_path / "u" / "config.json").read_text())["resolved"]
+    )

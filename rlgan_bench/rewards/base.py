@@ -28,6 +28,9 @@ class Reward:
     #: the mode and weight that work well for this reward (documented per reward)
     default_mode: ClassVar[str] = "backprop"
     default_lambda: ClassVar[float] = 0.1
+    #: training-schedule defaults used when the run leaves them unset: reward_start and
+    #: reward_warmup as fractions of the run's steps, reward_tilt and reward_anchor as values
+    schedule: ClassVar[dict[str, float]] = {}
     #: names of model files it needs (see `rlgan-bench weights status`)
     model_files: ClassVar[tuple[str, ...]] = ()
 

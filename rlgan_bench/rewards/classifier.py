@@ -32,6 +32,8 @@ class ClassifierReward(Reward):
     params = {"target": 7, "form": "clipped-logprob", "cap": 0.9}
     default_mode = "backprop"
     default_lambda = 1.0
+    # fine-tune the GAN of the first half; the tilted critic asks for real-looking targets
+    schedule = {"reward_start": 0.5, "reward_warmup": 0.067, "reward_tilt": 1.0}
     model_files = ("digit-reward-classifier",)
 
     def setup(self, device: torch.device, image_size: int, channels: int) -> None:
