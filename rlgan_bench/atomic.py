@@ -20,6 +20,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     handle, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(handle)
     tmp = Path(tmp_name)
+    # mkstemp makes 0600 files; results and reports are meant to be shared like any file
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
         with open(tmp, "rb") as written:
@@ -28,6 +32,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Delete temporary files that a killed writer left (call only while holding the lock)."""
+    for stale in folder.rglob(".*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:

@@ -216,10 +216,13 @@ def _run_with_progress(
 
 def _print_leaderboard(out: Path) -> None:
     """The leaderboard table and the path of the report (written beside the results)."""
+    from rlgan_bench.errors import RlganError
+    from rlgan_bench.report import write_reports
+
     try:
-        from rlgan_bench.report import write_reports
-    except ImportError:  # the report package is optional for this command
+        paths = write_reports(out)
+    except RlganError as exc:  # the results are saved; only the report is missing
+        click.echo(f"report not written: {exc}; run `rlgan-bench report {out}`", err=True)
         return
-    paths = write_reports(out)
     click.echo(paths["markdown_text"])
     click.echo(f"report: {paths['html']}")

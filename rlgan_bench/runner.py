@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rlgan_bench.atomic import write_json
+from rlgan_bench.atomic import remove_stale_temporaries, write_json
 from rlgan_bench.errors import ConfigError, RlganError
 from rlgan_bench.matrix import Cell, Matrix
 
@@ -95,6 +95,8 @@ def run_cell(
         "timing_s": {},
     }
     started = time.perf_counter()
+    if folder.exists():
+        remove_stale_temporaries(folder)  # a previous run of this cell was killed mid-write
     try:
         host = get_host()
         config = dataclasses.replace(cell.train, device=device)

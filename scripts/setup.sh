@@ -15,6 +15,14 @@ pip install "setuptools<81" wheel
 pip install "torch==2.14.1" "torchvision==0.29.1"
 if [ "${1:-}" = "--test" ]; then
   pip install --no-build-isolation -e ".[test]"
+  # the HTML report test looks at the page in a real browser: Debian's chromium
+  if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "warning: chromium is not installed (apt-get install chromium); the browser test will be skipped" >&2
+    fi
+  fi
 else
   pip install --no-build-isolation -e .
 fi

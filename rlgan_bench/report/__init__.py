@@ -1,0 +1,53 @@
+"""Leaderboards and reports of a results directory (``rlgan-bench report``).
+
+- :mod:`rlgan_bench.report.rows`: results -> cells -> rows aggregated over seeds, ranked
+  within boards of comparable rows
+- :mod:`rlgan_bench.report.markdown`, :mod:`rlgan_bench.report.html`: the two readable formats
+  (the JSON format is :meth:`~rlgan_bench.report.rows.Leaderboard.to_json`)
+- :mod:`rlgan_bench.report.compare`: the change of each metric between two results directories
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rlgan_bench.report.rows import Leaderboard, ResultsError, json_safe, load
+
+FORMATS = ("md", "html", "json")
+
+
+def render(board: Leaderboard, fmt: str) -> str:
+    """The leaderboard as ``md``, ``html`` or ``json`` text."""
+    if fmt == "md":
+        from rlgan_bench.report.markdown import render as render_md
+
+        return render_md(board)
+    if fmt == "html":
+        from rlgan_bench.report.html import render as render_html
+
+        return render_html(board)
+    if fmt == "json":
+        return json.dumps(json_safe(board.to_json()), indent=2, default=str, allow_nan=False) + "\n"
+    raise ValueError(f"unknown report format {fmt!r} (formats: {', '.join(FORMATS)})")
+
+
+def write_reports(out: str | Path, sort: str | None = None) -> dict[str, Any]:
+    """Write ``report.md``, ``report.html`` and ``report.json`` beside the results in ``out``
+    (atomically); returns their paths and the Markdown text."""
+    from rlgan_bench.atomic import write_text
+
+    folder = Path(out)
+    board = load(folder, sort)
+    paths: dict[str, Any] = {}
+    texts = {fmt: render(board, fmt) for fmt in FORMATS}
+    for fmt, name in (("md", "markdown"), ("html", "html"), ("json", "json")):
+        path = folder / f"report.{fmt}"
+        write_text(path, texts[fmt])
+        paths[name] = path
+    paths["markdown_text"] = texts["md"]
+    return paths
+
+
+__all__ = ["FORMATS", "Leaderboard", "ResultsError", "load", "render", "write_reports"]
