@@ -45,7 +45,15 @@ SETTINGS: dict[str, tuple[str | None, str | None, dict[str, Any], dict[str, Any]
     "jpeg-ppo": ("jpeg", "ppo", {}, {}),
     "jpeg-critic": ("jpeg", "critic", {}, {}),
     "clip": ("clip", "backprop", {"prompt": PROMPT}, {}),
+    # the trade-off curve of the classifier reward over lambda (default 1)
+    "classifier-lam0.1": ("classifier", "backprop", {"target": TARGET}, {"reward_weight": 0.1}),
+    "classifier-lam0.3": ("classifier", "backprop", {"target": TARGET}, {"reward_weight": 0.3}),
+    "classifier-lam3": ("classifier", "backprop", {"target": TARGET}, {"reward_weight": 3.0}),
+    # ablation: the same rewards with an untilted critic (reward_tilt = 0)
+    "classifier-untilted": ("classifier", "backprop", {"target": TARGET}, {"reward_tilt": 0.0}),
+    "jpeg-reinforce-untilted": ("jpeg", "reinforce", {}, {"reward_tilt": 0.0}),
 }
+DEFAULT_RUNS = "classifier,jpeg-reinforce,jpeg-ppo,jpeg-critic,clip"
 
 
 def train_one(name: str, out: Path, steps: int, width: int) -> str:
@@ -88,7 +96,7 @@ def measure(run_dir: Path, samples: int) -> dict[str, Any]:
         run_dir,
         host=host,
         samples=samples,
-        metrics=["fid", "prc"],
+        metrics=["fid", "prc", "clip"],
         prompts=[PROMPT],
         device="cpu",
         clip_model="digits-clip-audit",
@@ -137,7 +145,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default="runs/efficacy")
-    parser.add_argument("--only", default=",".join(SETTINGS))
+    parser.add_argument("--only", default=DEFAULT_RUNS, help=f"of: {', '.join(SETTINGS)}")
     parser.add_argument("--docs", default=None, help="Also copy the grids and table here.")
     args = parser.parse_args()
     names = ["baseline"] + [n for n in args.only.split(",") if n and n != "baseline"]
