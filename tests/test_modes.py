@@ -149,3 +149,8 @@ def test_tilted_critic_batches_favour_high_reward_images(tmp_path):
         "tilt_effective_images"
         not in json.loads((tmp_path / "u" / "config.json").read_text())["resolved"]
     )
+
+
+def test_mode_option_of_the_wrong_type_is_a_config_error():
+    with pytest.raises(ConfigError, match="group='abc' is not a int"):
+        get_mode("reinforce")(Linear(), "test", group="abc")

@@ -36,13 +36,14 @@ class Backbone:
     """Base class of GAN backbones. Subclasses set ``name`` and override what differs.
 
     The trainer calls, per generator step: ``critic_steps`` times ``critic_loss`` (then
-    ``after_critic_step``), then ``generator_loss`` on a fresh fake batch.
+    ``after_critic_step``), then ``generator_loss`` on a fake batch: a fresh one when there are
+    several critic steps, the last critic step's when there is one (as pytorch/examples does).
     """
 
     name: ClassVar[str] = ""
     #: critic updates per generator update
     critic_steps: ClassVar[int] = 1
-    #: citation shown by `rlgan-bench plugins`
+    #: the paper it follows, for people reading the code and the docs
     reference: ClassVar[str] = ""
 
     def __init__(self, shape: ModelShape) -> None:

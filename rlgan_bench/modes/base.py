@@ -34,7 +34,15 @@ class RewardMode:
             )
         self.reward = reward
         self.provider = provider
-        self.config = {k: type(v)(options.get(k, v)) for k, v in self.options.items()}
+        self.config = {}
+        for key, default in self.options.items():
+            try:
+                self.config[key] = type(default)(options.get(key, default))
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"mode {self.name!r} option {key}={options[key]!r} is not a "
+                    f"{type(default).__name__}"
+                ) from None
         self.check_finite = True
 
     def score(self, images: Tensor) -> Tensor:

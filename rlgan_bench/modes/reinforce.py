@@ -1,9 +1,12 @@
 """``reinforce``: score-function policy gradient for black-box rewards.
 
-Loss term ``-mean(A * log pi(x | z))`` with ``x ~ N(G(z), sigma^2)`` and normalised
+Loss term ``-mean(A * log pi(x | z))`` with ``x = G(z) + sigma * eps`` and normalised
 advantages ``A`` (per-latent group baseline, or a running-mean baseline for one draw). Its
-gradient with respect to ``G(z)`` is ``A * eps / sigma``: an unbiased estimate of the gradient
-of the smoothed reward ``E_eps R(G(z) + sigma eps)``.
+gradient with respect to ``G(z)`` is ``A * eps / sigma``. With white noise (``noise_scale=1``)
+that is the score-function estimate of the gradient of the smoothed reward
+``E_eps R(G(z) + sigma eps)``; with the default smooth noise (drawn coarse and upsampled) the
+log-density is still the white-noise one, so the estimate is that gradient seen through the
+noise's low-pass filter: biased towards smooth directions, which is the point.
 """
 
 from __future__ import annotations
