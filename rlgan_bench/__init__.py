@@ -1,6 +1,10 @@
 """rlgan-bench: benchmark reward-guided GAN training."""
 
+import warnings
 from importlib.metadata import PackageNotFoundError, version
+
+# clip-anytorch imports pkg_resources, whose deprecation warning says nothing to our users
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
 try:
     __version__ = version("rlgan-bench")

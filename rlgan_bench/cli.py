@@ -118,6 +118,28 @@ def host_from(ctx: click.Context):
 @click.option("--log-every", type=int, default=25, show_default=True)
 @click.option("--sample-every", type=int, default=250, show_default=True)
 @click.option("--checkpoint-every", type=int, default=250, show_default=True)
+@click.option(
+    "--audit-every",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Every K steps, a cheap evaluation (reward, its audit, FID) into audit.jsonl; "
+    "0: never. Runs with a reward only.",
+)
+@click.option(
+    "--audit-samples",
+    type=int,
+    default=256,
+    show_default=True,
+    help="Samples of each training-time audit (recorded with it).",
+)
+@click.option(
+    "--keep-best",
+    type=click.Choice(["audit", "reward"]),
+    default=None,
+    help="Also keep best.pt, the state with the best audited score (needs --audit-every); "
+    "evaluation then scores it.",
+)
 @click.option("--out", "out_dir", default="runs/latest", show_default=True, type=click.Path())
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
 @click.option("--quiet", is_flag=True, help="Plain log lines instead of a progress bar.")
@@ -174,15 +196,17 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from rlgan_bench.plugins import KINDS
+
     table = Table(title="rlgan-bench plugins")
-    for column in ("plugin", "version", "backbones", "rewards", "datasets", "metrics", "status"):
+    for column in ("plugin", "version", *KINDS, "status"):
         table.add_column(column)
     for row in rows:
         label = f"{row['name']} (built-in)" if row["builtin"] else row["name"]
         table.add_row(
             label,
             row["version"],
-            *(", ".join(row[k]) for k in ("backbones", "rewards", "datasets", "metrics")),
+            *(", ".join(row[k]) for k in KINDS),
             Text(row["error"], style="red") if row["error"] else "ok",
         )
     Console().print(table)
@@ -212,9 +236,10 @@ def main() -> None:
     cli()
 
 
-from rlgan_bench.commands_eval import eval_command, weights  # noqa: E402
+from rlgan_bench.commands_eval import audit_command, eval_command, weights  # noqa: E402
 
 cli.add_command(eval_command, "eval")
+cli.add_command(audit_command, "audit")
 cli.add_command(weights)
 
 from rlgan_bench.commands_run import run  # noqa: E402

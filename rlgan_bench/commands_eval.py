@@ -63,6 +63,13 @@ D = EVAL_DEFAULTS
     help="CLIP score prompt (repeatable; default: the run's reward prompt).",
 )
 @click.option("--raw", is_flag=True, help="Score the raw generator instead of the EMA one.")
+@click.option(
+    "--baseline",
+    type=click.Path(),
+    default=None,
+    help="The lambda = 0 run of the same backbone and seed: also measure what the reward "
+    "really bought (eval.json's reward_audit).",
+)
 @click.option("--seed", type=int, default=D["seed"], show_default=True, help="Latent seed.")
 @click.option("--batch-size", type=int, default=D["batch_size"], show_default=True)
 @click.option("--device", default=D["device"], show_default=True, help="auto, cpu or cuda[:N].")
@@ -74,27 +81,91 @@ def eval_command(
     save_samples: str | None,
     raw: bool,
     prompts: tuple[str, ...],
+    baseline: str | None,
     **options: Any,
 ) -> None:
-    """Score a run's generator: FID, IS, KID, precision/recall and CLIP score."""
+    """Score a run's generator: FID, IS, KID, precision/recall and CLIP score; with
+    --baseline, also the reward-hacking gauge against the lambda = 0 run."""
     from rlgan_bench.cli import host_from
     from rlgan_bench.evaluate import EVAL_FILE, evaluate
 
+    host = host_from(ctx)
     result = evaluate(
         run_dir,
-        host=host_from(ctx),
+        host=host,
         save_samples=save_samples,
         generator="raw" if raw else "ema",
         prompts=prompts or None,
         **options,
     )
+    if baseline is not None:
+        from rlgan_bench.audits import gauge
+
+        section = gauge.measure(
+            run_dir,
+            baseline,
+            host=host,
+            samples=int(result["samples"]),
+            seed=int(result["seed"]),
+            batch_size=int(options["batch_size"]),
+            device=options["device"],
+        )
+        result = gauge.write_section(run_dir, section)
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True, default=str))
         return
     from rlgan_bench.metrics.report import print_eval
 
     print_eval(result)
+    if baseline is not None:
+        from rlgan_bench.metrics.report import print_audits
+
+        print_audits([(run_dir, result["reward_audit"])])
     click.echo(f"wrote {run_dir.rstrip('/')}/{EVAL_FILE}", err=True)
+
+
+@click.command("audit")
+@click.argument("results_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--missing-only",
+    is_flag=True,
+    help="Only the reward cells without a measured section (default: every reward cell).",
+)
+@click.option("--device", default=D["device"], show_default=True, help="auto, cpu or cuda[:N].")
+@click.option("--json", "as_json", is_flag=True, help="Print the sections as JSON.")
+@click.pass_context
+def audit_command(
+    ctx: click.Context, results_dir: str, missing_only: bool, device: str, as_json: bool
+) -> None:
+    """Measure what each reward cell of RESULTS_DIR really bought: its reward's gain, its
+    audit's gain and the quality drift against the lambda = 0 cell of its backbone and seed
+    (written as reward_audit into each cell's eval.json and result.json)."""
+    from pathlib import Path
+
+    from rlgan_bench.cli import host_from
+    from rlgan_bench.errors import ConfigError
+    from rlgan_bench.runner import complete_audits, matrix_lock
+
+    out = Path(results_dir)
+    if not (out / "cells").is_dir():
+        raise ConfigError(
+            f"{results_dir!r} is not a results directory (rlgan-bench run --out DIR); for a "
+            f"single run use `rlgan-bench eval RUN_DIR --baseline LAMBDA0_RUN_DIR`"
+        )
+    with matrix_lock(out):
+        records = complete_audits(
+            out, host=host_from(ctx), device=device, recompute=not missing_only
+        )
+    sections = [(str(r.get("cell")), r["eval"]["reward_audit"]) for r in records]
+    if as_json:
+        click.echo(json.dumps(dict(sections), indent=2, sort_keys=True, default=str))
+        return
+    if not sections:
+        click.echo("no reward cell to audit", err=True)
+        return
+    from rlgan_bench.metrics.report import print_audits
+
+    print_audits(sections)
 
 
 @click.group()
@@ -142,4 +213,7 @@ def _uses(host: Any) -> dict[str, list[str]]:
     for name, component in host.components("rewards").items():
         for model in getattr(component.obj, "model_files", ()):
             uses.setdefault(model, []).append(f"reward {name}")
+    for name, component in host.components("audits").items():
+        for model in getattr(component.obj, "model_files", ()):
+            uses.setdefault(model, []).append(f"audit {name}")
     return uses

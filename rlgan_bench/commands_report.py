@@ -35,8 +35,8 @@ SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".j
     "--sort",
     default=None,
     metavar="METRIC",
-    help="Rank by fid (default), kid, is, precision, recall, clip, reward, target_fraction "
-    "or modes_covered, each in its own direction.",
+    help="Rank by fid (default), kid, is, precision, recall, clip, reward, claimed, verified, "
+    "gap, hacked, target_fraction or modes_covered, each in its own direction.",
 )
 @click.option(
     "--compare",

@@ -96,7 +96,13 @@ def run(
     """Train and score every cell of a matrix (default: the shipped digits benchmark)."""
     from rlgan_bench.cli import host_from
     from rlgan_bench.matrix import build_matrix, default_matrix_path, load_toml
-    from rlgan_bench.runner import STATUS_DONE, matrix_lock, pending_cells, read_result
+    from rlgan_bench.runner import (
+        STATUS_DONE,
+        complete_audits,
+        matrix_lock,
+        pending_cells,
+        read_result,
+    )
 
     source = Path(config) if config else default_matrix_path()
     host = host_from(ctx)
@@ -138,6 +144,9 @@ def run(
             console.print(f"{skipped} of {len(matrix.cells)} cells already recorded in {out}")
         tic = time.perf_counter()
         _run_with_progress(todo, out, executor, workers, device, ray_address, quiet, host)
+        # reward cells that ended before their lambda = 0 cell (parallel workers, Ray,
+        # an earlier partial run) get their reward-hacking gauge now
+        complete_audits(out, host=host, device=device)
         wall = time.perf_counter() - tic
     records = [read_result(out, cell) for cell in matrix.cells]
     failed = [r for r in records if r is None or r["status"] != STATUS_DONE]

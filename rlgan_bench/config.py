@@ -9,6 +9,10 @@ from typing import Any
 
 from rlgan_bench.errors import ConfigError
 
+KEEP_BEST = (None, "audit", "reward")
+#: settings added after results were first recorded, with their defaults (see identity())
+LATER_DEFAULTS: dict[str, Any] = {"audit_every": 0, "audit_samples": 256, "keep_best": None}
+
 
 @dataclass
 class TrainConfig:
@@ -43,6 +47,14 @@ class TrainConfig:
     sample_every: int = 250
     checkpoint_every: int = 250
     amp: bool = True  # mixed precision on CUDA
+    # every audit_every steps and at the last (0: never; runs with a reward only) a cheap
+    # evaluation of the EMA generator on audit_samples fixed latents: reward, audit and FID,
+    # one line of audit.jsonl
+    audit_every: int = 0
+    audit_samples: int = 256
+    # "audit" or "reward": also keep best.pt, the state whose audited score was best (from
+    # the reward's start on); evaluation then scores it. None: the last state only
+    keep_best: str | None = None
 
     def validate(self) -> TrainConfig:
         problems = []
@@ -78,6 +90,21 @@ class TrainConfig:
             problems.append(f"lambda (reward_weight) must be >= 0, got {self.reward_weight!r}")
         if self.reward is None and (self.reward_weight or self.reward_params):
             problems.append("a reward weight or reward parameters were given without --reward")
+        audit_every = self.audit_every
+        if not isinstance(audit_every, int) or isinstance(audit_every, bool) or audit_every < 0:
+            problems.append(f"audit_every must be an integer >= 0, got {audit_every!r}")
+        if (
+            not isinstance(self.audit_samples, int)
+            or isinstance(self.audit_samples, bool)
+            or self.audit_samples < 2
+        ):
+            problems.append(f"audit_samples must be an integer >= 2, got {self.audit_samples!r}")
+        if self.keep_best not in KEEP_BEST:
+            problems.append(f"keep_best must be audit or reward, got {self.keep_best!r}")
+        elif self.keep_best is not None and not self.audit_every:
+            problems.append(
+                "keep_best needs audits during training: set audit_every > 0 (--audit-every K)"
+            )
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             problems.append(f"device must be auto, cpu or cuda[:N], got {self.device!r}")
         if problems:
@@ -87,9 +114,21 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def identity(self) -> dict[str, Any]:
+        """:meth:`to_dict` without the settings added after a key's introduction that are at
+        their defaults, so that configurations (and cells) recorded before those settings
+        existed keep their digests."""
+        return {
+            k: v
+            for k, v in self.to_dict().items()
+            if not (k in LATER_DEFAULTS and v == LATER_DEFAULTS[k])
+        }
+
     def digest(self) -> str:
-        """A hash of everything that changes the result (the device is not part of it)."""
-        data = {k: v for k, v in self.to_dict().items() if k not in ("device", "log_every")}
+        """A hash of everything that changes the result (the device is not part of it, nor
+        the training-time audits, which never touch the training's random streams)."""
+        skip = ("device", "log_every", "audit_every", "audit_samples")
+        data = {k: v for k, v in self.identity().items() if k not in skip}
         blob = json.dumps(data, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 

@@ -45,6 +45,9 @@ class LoadedRun:
     #: "ema" or "raw"
     generator_kind: str
     step: int
+    #: the file the weights came from: "checkpoint.pt", or "best.pt" for a run trained with
+    #: keep_best (the state with the best audited score)
+    checkpoint_file: str = "checkpoint.pt"
 
     @property
     def config(self) -> dict[str, Any]:
@@ -62,7 +65,8 @@ def load_run(
     run_dir: str | Path, host: PluginHost, device: torch.device, generator: str = "ema"
 ) -> LoadedRun:
     """The run's generator through the backbone plugin named in its config.json, in eval mode
-    (running BatchNorm statistics: each sample depends on its latent only, not its batch)."""
+    (running BatchNorm statistics: each sample depends on its latent only, not its batch).
+    A run trained with ``keep_best`` is loaded from its best.pt when it has one."""
     if generator not in ("ema", "raw"):
         raise ConfigError(f"generator must be 'ema' or 'raw', got {generator!r}")
     folder = Path(run_dir)
@@ -70,6 +74,9 @@ def load_run(
         raise ConfigError(f"{str(folder)!r} is not a run directory (rlgan-bench train --out DIR)")
     record = _read_config(folder / "config.json")
     ckpt = folder / "checkpoint.pt"
+    best = folder / "best.pt"
+    if record["config"].get("keep_best") and best.is_file():
+        ckpt = best
     if not ckpt.is_file():
         raise RlganError(
             f"{folder} has no checkpoint.pt yet: train the run (it is written every "
@@ -105,6 +112,7 @@ def load_run(
         net,
         "ema" if key == "ema_generator" else "raw",
         int(state.get("step", 0)),
+        ckpt.name,
     )
 
 
@@ -257,6 +265,7 @@ def evaluate(
         "step": run.step,
         "backbone": config["backbone"],
         "generator": run.generator_kind,
+        "checkpoint": run.checkpoint_file,
         "samples": n,
         "samples_default": EVAL_DEFAULTS["samples"],
         "seed": int(opts["seed"]),
@@ -270,6 +279,8 @@ def evaluate(
         "versions": environment(),
         "wall_time_s": round(time.perf_counter() - tic, 3),
     }
+    if config.get("keep_best"):
+        result["keep_best"] = config["keep_best"]
     if n < EVAL_DEFAULTS["samples"]:
         result["note"] = (
             f"{n:,} samples, fewer than the standard {EVAL_DEFAULTS['samples']:,}: "

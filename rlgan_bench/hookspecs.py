@@ -6,7 +6,7 @@ expose their plugin module through the ``rlgan_bench`` entry-point group::
     [project.entry-points.rlgan_bench]
     my_reward = "my_package.plugin"
 
-The built-in backbones, rewards, datasets and metrics implement these very hooks.
+The built-in backbones, rewards, datasets, metrics and audits implement these very hooks.
 """
 
 from __future__ import annotations
@@ -48,6 +48,13 @@ def register_metrics(register: Register) -> None:
 
 
 @hookspec
+def register_audits(register: Register) -> None:
+    """Register audits: call ``register(AuditClass)`` for each subclass of
+    :class:`rlgan_bench.audits.Audit`. An audit is an independent measure of what one reward
+    (its ``reward`` attribute) claims to improve; the reward-hacking gauge compares the two."""
+
+
+@hookspec
 def rlgan_run_start(run: Any) -> None:
     """Called once before the first training step. ``run`` is the live
     :class:`rlgan_bench.train.RunContext`: its config, models and output directory."""
@@ -62,7 +69,11 @@ def rlgan_after_generator_step(run: Any, step: int, stats: dict[str, float] | No
 
 @hookspec
 def rlgan_after_evaluation(run: Any, step: int, metrics: dict[str, Any]) -> None:
-    """Called after an evaluation of the generator, with the scores it produced."""
+    """Called after an evaluation of the generator, with the scores it produced: after
+    ``rlgan-bench eval`` (``run`` is the :class:`rlgan_bench.evaluate.LoadedRun`, ``metrics``
+    the content of eval.json), and after each cheap audit during training (``--audit-every``:
+    ``run`` is the live :class:`rlgan_bench.train.RunContext`, ``metrics`` the audit.jsonl
+    record, with ``"kind": "training-audit"``)."""
 
 
 @hookspec

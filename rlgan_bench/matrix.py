@@ -86,7 +86,7 @@ class Cell:
         return "__".join(parts)
 
     def digest(self) -> str:
-        return _short_hash({"train": self.train.to_dict(), "eval": self.eval.__dict__})
+        return _short_hash({"train": self.train.identity(), "eval": self.eval.__dict__})
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "train": self.train.to_dict(), "eval": self.eval.__dict__}

@@ -34,9 +34,13 @@ BUILTIN_PLUGINS = (
     "rlgan_bench.data.digits",
     "rlgan_bench.data.torchvision_sets",
     "rlgan_bench.metrics.builtin",
+    "rlgan_bench.audits.classifier",
+    "rlgan_bench.audits.clip",
+    "rlgan_bench.audits.jpeg",
+    "rlgan_bench.audits.diversity",
 )
 
-KINDS = ("backbones", "rewards", "datasets", "metrics")
+KINDS = ("backbones", "rewards", "datasets", "metrics", "audits")
 
 
 @dataclass

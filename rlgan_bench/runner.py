@@ -9,6 +9,11 @@ Results directory layout (stable; documented in docs/results.md)::
       cells/<cell id>/result.json  the cell's record, written atomically once it ends
       .lock                        held (flock) while a `run` works on OUT
 
+A reward cell's evaluation gains a ``reward_audit`` section (the reward-hacking gauge, see
+:mod:`rlgan_bench.audits.gauge`) once the lambda = 0 cell of its backbone and seed is done:
+computed when the reward cell ends if its baseline is done, else when the baseline ends, and
+by a last pass after the matrix (:func:`complete_audits`); until then it says ``no-baseline``.
+
 A cell's ``result.json`` is its commit point: a rerun skips cells whose result says
 ``done`` for the same configuration, resumes a cell whose run has a checkpoint, and starts the
 others. Killing the process at any moment loses at most the steps since the last checkpoint.
@@ -16,6 +21,7 @@ others. Killing the process at any moment loses at most the steps since the last
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import os
@@ -32,6 +38,18 @@ from rlgan_bench.errors import ConfigError, RlganError
 from rlgan_bench.matrix import Cell, Matrix
 
 STATUS_DONE, STATUS_FAILED = "done", "failed"
+#: train keys in which a reward cell and its lambda = 0 cell may differ
+REWARD_FIELDS = ("reward", "reward_params", "mode", "reward_weight", "mode_params")
+_NOT_COMPARED = (
+    *REWARD_FIELDS,
+    "device",
+    "log_every",
+    "sample_every",
+    "checkpoint_every",
+    "audit_every",
+    "audit_samples",
+    "keep_best",
+)
 
 
 def cell_dir(out: Path, cell: Cell) -> Path:
@@ -118,6 +136,12 @@ def run_cell(
             device=device,
         )
         record["timing_s"]["eval"] = time.perf_counter() - tic
+        if cell.train.reward:
+            tic = time.perf_counter()
+            record["eval"]["reward_audit"] = audit_section(
+                Path(out), record["config"], run_dir, host, device
+            )
+            record["timing_s"]["audit"] = time.perf_counter() - tic
         record["status"], record["error"] = STATUS_DONE, None
     except KeyboardInterrupt:
         raise
@@ -128,7 +152,117 @@ def run_cell(
             record["traceback"] = traceback.format_exc()
     record["timing_s"]["total"] = time.perf_counter() - started
     write_json(folder / "result.json", record)
+    if record["status"] == STATUS_DONE and not cell.train.reward:
+        # reward cells that ended before this baseline; never the baseline's failure (the
+        # pass after the matrix tries again)
+        with contextlib.suppress(Exception):
+            complete_audits(Path(out), device=device)
     return record
+
+
+# --- the reward-hacking gauge of reward cells ---------------------------------------------------
+
+
+def baseline_label(train: dict[str, Any]) -> str:
+    """The id the lambda = 0 cell of a reward cell has in a matrix."""
+    return f"{train.get('backbone')}__none__seed{train.get('seed')}"
+
+
+def _done_records(out: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    import json
+
+    cells = out / "cells"
+    for folder in sorted(p for p in cells.iterdir() if p.is_dir()) if cells.is_dir() else []:
+        try:
+            record = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("status") == STATUS_DONE:
+            yield folder, record
+
+
+def _train_of(record: dict[str, Any]) -> dict[str, Any]:
+    config = record.get("config")
+    train = config.get("train") if isinstance(config, dict) else None
+    return train if isinstance(train, dict) else {}
+
+
+def find_baseline(out: Path, train: dict[str, Any]) -> tuple[str, Path] | None:
+    """The done lambda = 0 cell of a reward cell's backbone and seed (every other training
+    setting equal too): its id and run directory."""
+    from rlgan_bench.config import TrainConfig
+
+    defaults = TrainConfig().to_dict()
+
+    def same(key: str, other: dict[str, Any]) -> bool:
+        return other.get(key, defaults.get(key)) == train.get(key, defaults.get(key))
+
+    keys = (set(train) | set(defaults)) - set(_NOT_COMPARED)
+    found = [
+        (str(record.get("cell") or folder.name), folder / "run")
+        for folder, record in _done_records(out)
+        if not _train_of(record).get("reward") and all(same(k, _train_of(record)) for k in keys)
+    ]
+    expected = baseline_label(train)
+    found.sort(key=lambda item: item[0] != expected)
+    return found[0] if found else None
+
+
+def audit_section(
+    out: Path, config: dict[str, Any], run_dir: Path, host: Any = None, device: str = "auto"
+) -> dict[str, Any]:
+    """The ``reward_audit`` section of a reward cell (``config``: its cell config, train and
+    eval), also written into its run's eval.json. Never raises: a failure is a section with
+    status ``failed`` and the reason."""
+    from rlgan_bench.audits import gauge
+
+    train, settings = config.get("train") or {}, config.get("eval") or {}
+    try:
+        found = find_baseline(out, train)
+        if found is None:
+            section = gauge.measure(
+                run_dir, None, host=host, device=device, baseline_cell=baseline_label(train)
+            )
+        else:
+            section = gauge.measure(
+                run_dir,
+                found[1],
+                host=host,
+                samples=int(settings.get("samples", 1000)),
+                batch_size=int(settings.get("batch_size", 250)),
+                device=device,
+                baseline_cell=found[0],
+            )
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        section = gauge.not_measured("failed", f"{type(exc).__name__}: {exc}".splitlines()[0])
+    with contextlib.suppress(RlganError):  # no eval.json: the section is in result.json only
+        gauge.write_section(run_dir, section)
+    return section
+
+
+def complete_audits(
+    out: Path, host: Any = None, device: str = "auto", recompute: bool = False
+) -> list[dict[str, Any]]:
+    """Give every done reward cell of ``out`` its ``reward_audit`` section where it has none
+    or had no baseline yet (``recompute``: every reward cell); rewrites their result.json
+    atomically. Returns the records it updated."""
+    updated = []
+    for folder, record in list(_done_records(out)):
+        if not _train_of(record).get("reward") or not isinstance(record.get("eval"), dict):
+            continue
+        current = record["eval"].get("reward_audit")
+        status = current.get("status") if isinstance(current, dict) else None
+        if not recompute and status not in (None, "no-baseline"):
+            continue
+        if not recompute and status and find_baseline(out, _train_of(record)) is None:
+            continue
+        section = audit_section(out, record.get("config") or {}, folder / "run", host, device)
+        record["eval"]["reward_audit"] = section
+        write_json(folder / "result.json", record)
+        updated.append(record)
+    return updated
 
 
 def pending_cells(matrix: Matrix, out: Path, retry_failed: bool) -> list[Cell]:

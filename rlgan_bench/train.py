@@ -124,8 +124,20 @@ class Trainer:
         self.mode: RewardMode | None = None
         self.reward_weight = 0.0
         self.schedule = RewardSchedule()
+        self.auditor: Any = None  # a TrainingAudit when audit_every > 0 and a reward is set
         if config.reward:
             self._setup_reward(config)
+            if config.audit_every:
+                from rlgan_bench.audits.training import TrainingAudit
+
+                self.auditor = TrainingAudit(self)
+                self.resolved["audit"] = {
+                    "every": config.audit_every,
+                    "samples": config.audit_samples,
+                    "audit": self.auditor.audit.name if self.auditor.audit else None,
+                    "not_applicable": self.auditor.skipped,
+                    "keep_best": config.keep_best,
+                }
 
     # -- set-up -------------------------------------------------------------------------------
     def _setup_reward(self, config: TrainConfig) -> None:
@@ -235,10 +247,13 @@ class Trainer:
             write_text(metrics_path, "".join(json.dumps(r) + "\n" for r in kept))
         else:
             self._write_config(data)
+        auditor = self.auditor
+        if auditor is not None:
+            auditor.start(self.backbone, start_step, resumed=resume and start_step > 0)
 
-        def save_checkpoint(step: int) -> None:
+        def save_checkpoint(step: int, path: Path = ckpt_path) -> None:
             checkpoint.save(
-                ckpt_path,
+                path,
                 step=step,
                 config_digest=config.digest(),
                 generator=generator,
@@ -363,8 +378,18 @@ class Trainer:
                 self.host.hook.rlgan_after_generator_step(run=run, step=step, stats=stats)
                 if step % config.sample_every == 0 or step == config.steps:
                     save_grid(ema, fixed_z, self.out_dir / "samples" / f"step_{step:06d}.png")
-                if step % config.checkpoint_every == 0 or step == config.steps:
+                checkpointed = step % config.checkpoint_every == 0 or step == config.steps
+                if checkpointed:
                     save_checkpoint(step)
+                if auditor is not None and (step % config.audit_every == 0 or step == config.steps):
+                    record = auditor.run(step, ema, step >= self.schedule.start, lam)
+                    if record["improved"]:
+                        # checkpoint.pt first: a resumed run never holds a best.pt from
+                        # steps it trains again
+                        if not checkpointed:
+                            save_checkpoint(step)
+                        save_checkpoint(step, self.out_dir / "best.pt")
+                    self.host.hook.rlgan_after_evaluation(run=run, step=step, metrics=record)
         wall = time.perf_counter() - tic
         save_grid(ema, fixed_z, self.out_dir / "samples.png")
         summary = {

@@ -1,7 +1,10 @@
-"""Train the two shipped digit classifiers and record them in rlgan_bench/assets/manifest.json.
+"""Train the shipped digit classifiers and record them in rlgan_bench/assets/manifest.json.
 
-    python scripts/train_digit_nets.py                # both nets, a few minutes on 2 CPU cores
-    python scripts/train_digit_nets.py --only eval    # just one of them
+    python scripts/train_digit_nets.py                # all three, a few minutes on 2 CPU cores
+    python scripts/train_digit_nets.py --only eval    # just one of them (reward, eval, plain)
+
+``plain`` is the naive reward model of the reward-hacking gauge: the ``reward-net`` split,
+shifts and rotations only (no noise augmentation, no adversarial training), a few epochs.
 
 Seeded and CPU-only: a rerun on the same machine and torch version writes the same bytes.
 The heldout split is only scored, never used to pick anything.
@@ -19,7 +22,14 @@ from torch import Tensor
 
 from rlgan_bench.data.digits import load_digits
 from rlgan_bench.models import save_state
-from rlgan_bench.models.digit_nets import EVAL_NET, REWARD_NET, DigitNet, DigitNetConfig, augment
+from rlgan_bench.models.digit_nets import (
+    EVAL_NET,
+    PLAIN_NET,
+    REWARD_NET,
+    DigitNet,
+    DigitNetConfig,
+    augment,
+)
 
 SEED = 0
 BATCH = 64
@@ -54,7 +64,9 @@ def robust_accuracy(net: DigitNet, images: Tensor, labels: Tensor, eps: float) -
     return accuracy(net, attacked, labels)
 
 
-def train(config: DigitNetConfig, split: str, epochs: int, adversarial: bool) -> DigitNet:
+def train(
+    config: DigitNetConfig, split: str, epochs: int, adversarial: bool, noise: float = 0.15
+) -> DigitNet:
     torch.manual_seed(SEED)
     gen = torch.Generator().manual_seed(SEED)
     data = load_digits(split, image_size=32, channels=1)
@@ -69,7 +81,7 @@ def train(config: DigitNetConfig, split: str, epochs: int, adversarial: bool) ->
         order = torch.randperm(len(images), generator=gen)
         for start in range(0, len(images), BATCH):
             index = order[start : start + BATCH]
-            x, y = augment(images[index], gen), labels[index]
+            x, y = augment(images[index], gen, noise=noise), labels[index]
             # after a clean first epoch, half of every batch is attacked (Madry et al.)
             if adversarial and epoch > 0:
                 half = len(x) // 2
@@ -110,24 +122,32 @@ def half_precision(net: DigitNet) -> dict[str, Tensor]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["reward", "eval"])
+    parser.add_argument("--only", choices=["reward", "eval", "plain"])
     args = parser.parse_args()
     # one thread: the sums are then reproducible, and small convolutions gain nothing from more
     torch.set_num_threads(1)
+    # key, file, architecture, split, epochs, adversarial, noise augmentation, robust report
     jobs = [
-        ("reward", "digit-reward-classifier", REWARD_NET, "reward-net", 30, True),
-        ("eval", "digit-eval-net", EVAL_NET, "eval-net", 30, False),
+        ("reward", "digit-reward-classifier", REWARD_NET, "reward-net", 30, True, 0.15, True),
+        ("eval", "digit-eval-net", EVAL_NET, "eval-net", 30, False, 0.15, False),
+        # the naive reward model: its PGD accuracies are recorded to show it is not robust
+        ("plain", "digit-plain-classifier", PLAIN_NET, "reward-net", 30, False, 0.0, True),
     ]
-    for key, name, config, split, epochs, adversarial in jobs:
+    for key, name, config, split, epochs, adversarial, noise, robust in jobs:
         if args.only not in (None, key):
             continue
         started = time.time()
-        print(f"{name}: training on {split!r} ({epochs} epochs, adversarial={adversarial})")
-        net = train(config, split, epochs, adversarial)
+        print(
+            f"{name}: training on {split!r} ({epochs} epochs, adversarial={adversarial}, "
+            f"noise={noise})"
+        )
+        net = train(config, split, epochs, adversarial, noise)
         shipped = DigitNet(config)
         shipped.load_state_dict(half_precision(net))
-        metrics = {"train_split": split, "epochs": epochs, "seed": SEED}
-        metrics.update(report(shipped.eval(), robust=adversarial))
+        metrics: dict[str, object] = {"train_split": split, "epochs": epochs, "seed": SEED}
+        if key == "plain":
+            metrics["noise_augmentation"] = noise
+        metrics.update(report(shipped.eval(), robust=robust))
         entry = save_state(name, half_precision(net), metrics)
         print(f"{name}: {metrics} ({time.time() - started:.0f} s), sha256 {entry.sha256}")
 

@@ -97,3 +97,60 @@ def print_weights(rows: list[dict[str, Any]], console: Console | None = None) ->
             row["sha256"] or f"expected {row['expected_sha256'] or '?'}",
         )
     (console or Console()).print(table)
+
+
+def _number(value: Any, fmt: str = "{:.2f}") -> str:
+    return "-" if not isinstance(value, (int, float)) else fmt.format(value)
+
+
+def audit_table(sections: list[tuple[str, dict[str, Any]]]) -> Table:
+    """The reward-hacking gauge of runs: claimed and verified gains (in standard deviations
+    of real images), their gap, the quality drift and the flag."""
+    table = Table(
+        title="What the reward really bought (against the lambda = 0 run)",
+        caption="gains in standard deviations of the quantity over real held-out images",
+    )
+    for column in (
+        "run",
+        "reward",
+        "claimed",
+        "verified (audit)",
+        "gap",
+        "FID ratio",
+        "precision drop",
+        "hacked",
+    ):
+        table.add_column(column)
+    for name, section in sections:
+        if section.get("status") != "ok":
+            table.add_row(
+                name,
+                str(section.get("reward", "")),
+                Text(str(section.get("status")), style="dim"),
+                Text(str(section.get("reason", "")), style="dim"),
+                "",
+                "",
+                "",
+                "-",
+            )
+            continue
+        verified = section.get("verified") or {}
+        drift = section.get("drift") or {}
+        hacked = section.get("hacked")
+        flag = Text("HACKED", style="bold red") if hacked else Text("no", style="green")
+        reasons = "; ".join(section.get("reasons") or [])
+        table.add_row(
+            name,
+            str(section.get("reward")),
+            _number((section.get("claimed") or {}).get("normalised")),
+            f"{_number(verified.get('normalised'))} ({verified.get('audit', 'none')})",
+            _number(section.get("gap")),
+            _number((drift.get("fid") or {}).get("ratio")),
+            _number((drift.get("precision") or {}).get("drop")),
+            Text.assemble(flag, f" {reasons}" if reasons else ""),
+        )
+    return table
+
+
+def print_audits(sections: list[tuple[str, dict[str, Any]]]) -> None:
+    Console().print(audit_table(sections))

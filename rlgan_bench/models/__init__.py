@@ -50,6 +50,12 @@ _FILES: dict[str, tuple[str, str, str]] = {
         "differentiable classifier reward",
         "train_digit_nets",
     ),
+    "digit-plain-classifier": (
+        "digit_plain_classifier.pt",
+        "DigitNet on digits 'reward-net' (shifts and rotations only, no noise or adversarial "
+        "training, a few epochs); the naive reward model of `classifier` with net=plain",
+        "train_digit_nets",
+    ),
     "digit-eval-net": (
         "digit_eval_net.pt",
         "DigitNet on digits 'eval-net' (augmented); features for FID/KID/PR, logits for IS",

@@ -9,6 +9,11 @@ other:
   training): its log-probabilities are the differentiable ``classifier`` reward;
 - the *eval net* (``eval-net`` split, augmentation): its features feed FID/KID/precision-
   recall and its logits the Inception Score and class histograms.
+
+A third, the *plain classifier* (``reward-net`` split, shifts and rotations only: no noise,
+no adversarial training, a few epochs), is the naive reward model of the reward-hacking
+gauge (``classifier`` reward with ``net=plain``): its gradients point at patterns that fool
+it, which the eval net does not see.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class DigitNetConfig:
 
 REWARD_NET = DigitNetConfig(widths=(24, 48, 96), convs_per_stage=2, feature_dim=128)
 EVAL_NET = DigitNetConfig(widths=(32, 64, 128), convs_per_stage=1, feature_dim=64)
+PLAIN_NET = DigitNetConfig(widths=(16, 32, 64), convs_per_stage=1, feature_dim=64)
 
 
 def to_grey_32(images: Tensor) -> Tensor:
@@ -138,6 +144,12 @@ def load_reward_classifier(device: torch.device | str = "cpu") -> DigitNet:
     return _load("digit-reward-classifier", REWARD_NET, device)
 
 
+def load_plain_classifier(device: torch.device | str = "cpu") -> DigitNet:
+    """The plain (not adversarially trained) classifier of ``classifier`` with ``net=plain``:
+    the naive reward model that gets hacked (eval, frozen)."""
+    return _load("digit-plain-classifier", PLAIN_NET, device)
+
+
 def load_eval_net(device: torch.device | str = "cpu") -> DigitNet:
     """The evaluation network: features for FID/KID/PR, logits for IS (eval, frozen)."""
     return _load("digit-eval-net", EVAL_NET, device)
@@ -145,11 +157,13 @@ def load_eval_net(device: torch.device | str = "cpu") -> DigitNet:
 
 __all__ = [
     "EVAL_NET",
+    "PLAIN_NET",
     "REWARD_NET",
     "augment",
     "DigitNet",
     "DigitNetConfig",
     "load_eval_net",
+    "load_plain_classifier",
     "load_reward_classifier",
     "to_grey_32",
 ]

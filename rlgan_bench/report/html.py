@@ -1,6 +1,8 @@
 """The report as one self-contained HTML page: the leaderboards, a reward-vs-FID trade-off plot
-per reward with its Pareto front, training curves, one sample grid per cell, and the environment
-and configuration that produced the results.
+per reward with its Pareto front, the reward-hacking gauge (claimed against verified gains, the
+reward and its audit over training, the grids of flagged cells beside their lambda = 0 grids),
+training curves, one sample grid per cell, and the environment and configuration that produced
+the results.
 
 The page works offline and runs nothing: the plots are inline SVG drawn here, the pictures are
 ``data:`` URIs, the styles are inline, and a Content-Security-Policy forbids scripts and every
@@ -73,6 +75,8 @@ td.err { color: var(--bad); font-size: 12px;
   font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .muted { color: var(--muted); }
 .warn { color: var(--bad); font-weight: 600; }
+.good-text { color: var(--good); }
+figure.hacked { border-color: var(--bad); }
 .figs { display: flex; flex-wrap: wrap; gap: 18px; }
 figure { margin: 0; padding: 8px; border: 1px solid var(--line); border-radius: 6px;
   background: #fff; }
@@ -556,6 +560,200 @@ def curves_html(board: Leaderboard) -> str:
     )
 
 
+def _fmt(value: Any, fmt: str = "{:.2f}") -> str:
+    number = _number({"v": value}, "v")
+    return "–" if number is None else fmt.format(number)
+
+
+def _scaled(points: Sequence[tuple[float, float]]) -> tuple[list[tuple[float, float]], str]:
+    """Points with y mapped to [0, 1] over their range, and that range as text."""
+    ys = [y for _, y in points]
+    if not ys:
+        return [], ""
+    low, high = min(ys), max(ys)
+    width = high - low
+    scaled = [(x, 0.0 if width <= 0 else (y - low) / width) for x, y in points]
+    return scaled, f"{low:.3g} … {high:.3g}"
+
+
+def audit_curves(cell: CellResult, section: dict[str, Any] | None) -> str | None:
+    """Reward and audit against the steps (each scaled to its range, so that where they part
+    shows) and the cheap FID, from the run's audit.jsonl; None without one."""
+    log = [entry for entry in cell.audit_log() if _number(entry, "step") is not None]
+    if not log:
+        return None
+    pick = {
+        key: [
+            (float(entry["step"]), value)
+            for entry in log
+            if (value := _number(entry, key)) is not None
+        ]
+        for key in ("reward", "audit", "fid")
+    }
+    audit_name = next((str(r["audit_name"]) for r in log if r.get("audit_name")), "none")
+    n = log[-1].get("n")
+    reward_points, reward_range = _scaled(pick["reward"])
+    audit_points, audit_range = _scaled(pick["audit"])
+    series = [Series("reward", reward_points, PALETTE[2])]
+    if audit_points:
+        series.append(Series("audit", audit_points, PALETTE[3], "5 3"))
+    over = (section or {}).get("over_training") or {}
+    parts = _number(over, "parts_at")
+    if parts is not None:
+        series.append(Series(f"part: {parts:g}", [(parts, 0.0), (parts, 1.0)], "#7f7f7f", "2 2"))
+    scaled = line_chart(
+        series, "reward and audit over training", "step", "each scaled to its range", 420, 260
+    )
+    fid = line_chart(
+        [Series(f"FID, N = {n}", pick["fid"], PALETTE[0])],
+        f"FID over training (cheap: N = {n})",
+        "step",
+        "FID",
+        380,
+        260,
+    )
+    ranges = f"reward {cell.reward}: {reward_range}"
+    if audit_points:
+        ranges += f"; audit {audit_name}: {audit_range}"
+    if parts is not None:
+        ranges += f"; they part at step {parts:g}"
+    return (
+        f'<div class="figs">{scaled}{fid}</div><p class="muted">{e(ranges)} (from audit.jsonl)</p>'
+    )
+
+
+def _grid_figure(cell: CellResult | None, caption: str) -> str:
+    path = cell.samples_png if cell is not None else None
+    uri = png_data_uri(path) if path is not None else None
+    if uri is None:
+        return (
+            f'<figure class="samples"><p class="muted">no sample grid</p>'
+            f"<figcaption>{e(caption)}</figcaption></figure>"
+        )
+    return (
+        f'<figure class="samples"><img src="{uri}" alt="{e("samples: " + caption)}">'
+        f"<figcaption>{e(caption)}</figcaption></figure>"
+    )
+
+
+def _baseline_of(cells: Sequence[CellResult], section: dict[str, Any]) -> CellResult | None:
+    found = section.get("baseline")
+    baseline: dict[str, Any] = found if isinstance(found, dict) else {}
+    wanted = baseline.get("cell")
+    for cell in cells:
+        if wanted is not None and cell.id == wanted:
+            return cell
+    run_dir = baseline.get("run_dir")
+    for cell in cells:
+        if run_dir is not None and str(cell.run_dir) == str(run_dir):
+            return cell
+    return None
+
+
+def _audit_row(cell: CellResult, section: dict[str, Any]) -> str:
+    label = f"{cell.id}"
+    if section.get("status") != "ok":
+        return (
+            f"<tr><td>{e(label)}</td><td>{e(cell.reward)}</td>"
+            f'<td colspan="6" class="muted">{e(section.get("status"))}: '
+            f"{e(section.get('reason', ''))}</td><td>–</td></tr>"
+        )
+    claimed = section.get("claimed") or {}
+    verified = section.get("verified") or {}
+    drift = section.get("drift") or {}
+    fid = drift.get("fid") or {}
+    precision = drift.get("precision") or {}
+    hacked = section.get("hacked")
+    reasons = "; ".join(str(r) for r in section.get("reasons") or [])
+    flag = (
+        f'<span class="warn">HACKED</span> <span class="muted">{e(reasons)}</span>'
+        if hacked
+        else '<span class="good-text">no</span>'
+    )
+    return (
+        f"<tr><td>{e(label)}</td><td>{e(cell.reward)}</td>"
+        f'<td class="num">{e(_fmt(claimed.get("before"), "{:.4g}"))} → '
+        f"{e(_fmt(claimed.get('after'), '{:.4g}'))}</td>"
+        f'<td class="num">{e(_fmt(claimed.get("normalised")))}</td>'
+        f"<td>{e(verified.get('audit', 'no audit'))}: "
+        f"{e(_fmt(verified.get('before'), '{:.4g}'))} → "
+        f"{e(_fmt(verified.get('after'), '{:.4g}'))}</td>"
+        f'<td class="num">{e(_fmt(verified.get("normalised")))}</td>'
+        f'<td class="num">{e(_fmt(section.get("gap")))}</td>'
+        f'<td class="num" title="{e(fid.get("basis", ""))}">{e(_fmt(fid.get("ratio")))}'
+        f" / {e(_fmt(precision.get('drop')))}</td>"
+        f"<td>{flag}</td></tr>"
+    )
+
+
+def hacking_html(board: Leaderboard) -> str:
+    """The reward-hacking gauge: a table of every audited cell, and for the flagged ones their
+    curves over training and their sample grid beside the lambda = 0 grid."""
+    cells = board.results.cells
+    audited = [(c, c.reward_audit) for c in cells if c.done and c.reward_audit is not None]
+    intro = (
+        '<p class="muted">What each reward really bought, against the λ = 0 cell of the same '
+        "backbone and seed on the same latents: <b>claimed</b> is the reward's own gain, "
+        "<b>verified</b> the gain of an independent audit of what the reward claims to improve "
+        "(another network, another model family, or the exact quantity), each in standard "
+        "deviations of that quantity over the real held-out images; <b>gap</b> = claimed − "
+        "verified. A cell is flagged when its claimed gain is large and its verified one small, "
+        "or when its FID more than doubled (within the target class when the reward has one) or "
+        "its precision dropped (thresholds in eval.json's reward_audit).</p>"
+    )
+    if not audited:
+        return (
+            f'<section id="hacking"><h2>Reward hacking</h2>{intro}<p class="muted">No cell has '
+            "a reward_audit section: reward cells get one once the λ = 0 cell of their backbone "
+            "and seed is done (or run <code>rlgan-bench audit RESULTS_DIR</code>).</p></section>"
+        )
+    head = [
+        "cell",
+        "reward",
+        "reward before → after",
+        "claimed",
+        "audit before → after",
+        "verified",
+        "gap",
+        "FID ratio / precision drop",
+        "hacked",
+    ]
+    rows = "".join(_audit_row(cell, section) for cell, section in audited)
+    table = (
+        f'<div class="scroll"><table class="hacking"><thead><tr>'
+        f"{''.join(f'<th>{e(h)}</th>' for h in head)}</tr></thead><tbody>{rows}</tbody>"
+        "</table></div>"
+    )
+    figures = []
+    quiet = []
+    for cell, section in audited:
+        curves = audit_curves(cell, section)
+        if section.get("hacked"):
+            baseline = _baseline_of(cells, section)
+            grids = _grid_figure(cell, f"{cell.id} (flagged)") + _grid_figure(
+                baseline, f"{baseline.id if baseline else 'λ = 0 cell'} (λ = 0)"
+            )
+            reasons = "; ".join(str(r) for r in section.get("reasons") or [])
+            figures.append(
+                f'<figure class="hacked">{curves or ""}<div class="figs">{grids}</div>'
+                f"<figcaption>{e(cell.id)}: {e(reasons)}</figcaption></figure>"
+            )
+        elif curves:
+            quiet.append(
+                f"<details><summary>{e(cell.id)}: reward and audit over training (not "
+                f"flagged)</summary>{curves}</details>"
+            )
+    flagged = (
+        f'<h3>Flagged cells ({len(figures)})</h3><div class="figs">{"".join(figures)}</div>'
+        if figures
+        else '<p class="muted">No cell is flagged.</p>'
+    )
+    return (
+        f'<section id="hacking"><h2>Reward hacking</h2>{intro}{table}{flagged}'
+        f"{''.join(quiet)}</section>"
+    )
+
+
 def png_data_uri(path: Path) -> str | None:
     """``data:image/png;base64,...`` of a PNG file, or None when it is not one (or too big)."""
     try:
@@ -707,6 +905,7 @@ def render(board: Leaderboard) -> str:
         f"together.</p>{boards or '<p>No cell finished.</p>'}{notes}</section>"
         + failed_html(failed)
         + tradeoff_html(board)
+        + hacking_html(board)
         + curves_html(board)
         + samples_html(board)
         + environment_html(board)
@@ -716,6 +915,7 @@ def render(board: Leaderboard) -> str:
         nav.append(("failed", "Failed cells"))
     nav += [
         ("tradeoff", "Reward vs FID"),
+        ("hacking", "Reward hacking"),
         ("curves", "Training curves"),
         ("samples", "Samples"),
         ("environment", "Environment"),
@@ -723,4 +923,13 @@ def render(board: Leaderboard) -> str:
     return _page("rlgan-bench report", subtitle, nav, body)
 
 
-__all__ = ["e", "line_chart", "nice_ticks", "png_data_uri", "render", "tradeoff_chart"]
+__all__ = [
+    "audit_curves",
+    "e",
+    "hacking_html",
+    "line_chart",
+    "nice_ticks",
+    "png_data_uri",
+    "render",
+    "tradeoff_chart",
+]

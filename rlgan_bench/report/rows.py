@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from rlgan_bench.atomic import read_jsonl
+from rlgan_bench.config import LATER_DEFAULTS
 from rlgan_bench.errors import ConfigError, RlganError
 from rlgan_bench.metrics import COMPARISON_FIELDS, comparison_key
 
@@ -114,7 +115,11 @@ class CellResult:
     def config_key(self) -> str:
         """Everything of the training config but the seed: cells with equal keys are seeds
         of one configuration."""
-        rest = {k: v for k, v in self.train.items() if k not in NOT_CONFIG}
+        rest = {
+            k: v
+            for k, v in self.train.items()
+            if k not in NOT_CONFIG and not (k in LATER_DEFAULTS and v == LATER_DEFAULTS[k])
+        }
         return json.dumps(rest, sort_keys=True, default=str)
 
     @property
@@ -145,6 +150,16 @@ class CellResult:
     def samples_png(self) -> Path | None:
         path = self.run_dir / "samples.png"
         return path if path.is_file() else None
+
+    @property
+    def reward_audit(self) -> dict[str, Any] | None:
+        """eval.json's ``reward_audit`` section (the reward-hacking gauge), if any."""
+        section = self.eval.get("reward_audit")
+        return section if isinstance(section, dict) else None
+
+    def audit_log(self) -> list[dict[str, Any]]:
+        """The run's audit.jsonl: reward, audit and FID during training (``--audit-every``)."""
+        return read_jsonl(self.run_dir / "audit.jsonl")
 
 
 @dataclass
@@ -314,6 +329,44 @@ def histogram_value(name: str) -> Callable[[CellResult], Measure | None]:
     return measure
 
 
+def audit_value(name: str) -> Callable[[CellResult], Measure | None]:
+    """A column read from eval.json's ``reward_audit`` section (status ok only): ``claimed``
+    and ``verified`` (normalised gains), ``gap``, or ``hacked`` (1.0 or 0.0)."""
+
+    def measure(cell: CellResult) -> Measure | None:
+        section = cell.reward_audit
+        if section is None or section.get("status") != "ok":
+            return None
+        verified = section.get("verified")
+        audit = verified.get("audit") if isinstance(verified, dict) else None
+        if name == "hacked":
+            flag = section.get("hacked")
+            value = None if not isinstance(flag, bool) else float(flag)
+        elif name == "gap":
+            value = _finite(section.get("gap"))
+        else:
+            part = section.get(name)
+            value = _finite(part.get("normalised")) if isinstance(part, dict) else None
+        if value is None:
+            return None
+        thresholds = json.dumps(section.get("thresholds"), sort_keys=True, default=str)
+        scope = {
+            "extractor": f"audit {audit}" if audit else "no audit",
+            "n_generated": section.get("n"),
+            "n_real": section.get("n_real"),
+            "split": section.get("split"),
+        }
+        key = ("reward_audit", name, cell.reward, audit, section.get("n"), thresholds)
+        return Measure(value, key, scope)
+
+    return measure
+
+
+AUDIT_NOTE = (
+    "against the lambda = 0 cell of the same backbone and seed, on the same latents; gains in "
+    "standard deviations of the quantity over the real held-out images"
+)
+
 COLUMNS: list[Column] = [
     Column("fid", "FID", False, metric_value("fid", "fid"), "{:.2f}", "Frechet distance"),
     Column("kid", "KID", False, metric_value("kid", "kid_mean"), "{:.4g}", "kernel distance"),
@@ -329,6 +382,43 @@ COLUMNS: list[Column] = [
         "{:.4g}",
         f"final training reward: mean of the last {FINAL_REWARD_WINDOW} logged reward_mean "
         f"values; each reward has its own scale",
+        keyed_by_row=True,
+    ),
+    Column(
+        "claimed",
+        "claimed",
+        True,
+        audit_value("claimed"),
+        "{:.2f}",
+        f"the reward's own gain, {AUDIT_NOTE}",
+        keyed_by_row=True,
+    ),
+    Column(
+        "verified",
+        "verified",
+        True,
+        audit_value("verified"),
+        "{:.2f}",
+        f"the gain of the reward's independent audit, {AUDIT_NOTE}",
+        keyed_by_row=True,
+    ),
+    Column(
+        "gap",
+        "gap",
+        False,
+        audit_value("gap"),
+        "{:.2f}",
+        "claimed - verified; large when the reward gained what its audit does not see",
+        keyed_by_row=True,
+    ),
+    Column(
+        "hacked",
+        "hacked",
+        False,
+        audit_value("hacked"),
+        "{:.0%}",
+        "share of the seeds flagged (claimed gain large and verified small, or FID more "
+        "than doubled, or precision dropped; thresholds in eval.json's reward_audit)",
         keyed_by_row=True,
     ),
     Column(
@@ -730,6 +820,7 @@ __all__ = [
     "ResultsError",
     "Row",
     "Stat",
+    "audit_value",
     "build",
     "describe_scope",
     "format_stat",
