@@ -143,7 +143,8 @@ def run(
         if skipped:
             console.print(f"{skipped} of {len(matrix.cells)} cells already recorded in {out}")
         tic = time.perf_counter()
-        _run_with_progress(todo, out, executor, workers, device, ray_address, quiet, host)
+        disabled = tuple(sorted(ctx.obj.get("disabled", ()))) if ctx.obj else ()
+        _run_with_progress(todo, out, executor, workers, device, ray_address, quiet, host, disabled)
         # reward cells that ended before their lambda = 0 cell (parallel workers, Ray,
         # an earlier partial run) get their reward-hacking gauge now
         complete_audits(out, host=host, device=device)
@@ -173,6 +174,7 @@ def _run_with_progress(
     ray_address: str | None,
     quiet: bool,
     host: Any,
+    disabled: tuple[str, ...] = (),
 ) -> None:
     from rlgan_bench.runner import STATUS_DONE, execute
 
@@ -220,6 +222,7 @@ def _run_with_progress(
             on_start=on_start,
             on_done=on_done,
             quiet=True,
+            disabled=disabled,
         )
 
 

@@ -47,6 +47,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 NO_REWARD = "none"
+MIN_EVAL_SAMPLES = 20
 DEFAULT_METRICS = ("fid", "is", "kid", "prc", "clip")
 # TrainConfig keys a matrix sets per cell rather than in [run]
 CELL_KEYS = {"backbone", "reward", "reward_params", "mode", "reward_weight", "seed"}
@@ -80,7 +81,9 @@ class Cell:
         parts = [t.backbone, self.reward_label]
         if t.reward:
             parts += [t.mode or "default", f"lam{t.reward_weight:g}"]
-            if t.reward_params:
+            if t.mode_params:
+                parts.append(_short_hash({"reward": t.reward_params, "mode": t.mode_params}))
+            elif t.reward_params:
                 parts.append(_short_hash(t.reward_params))
         parts.append(f"seed{t.seed}")
         return "__".join(parts)
@@ -185,9 +188,24 @@ def build_matrix(
         for variant in _reward_variants(entry, index, matrix, host, problems)
     ]
 
+    # command-line overrides beat the backbone tables; mode options merge [run] < backbone < reward
+    run_overrides = {k: v for k, v in overrides.items() if k != "seeds"}
     cells = [
         Cell(
-            TrainConfig(**{**base, **backbone_keys, "seed": seed, **variant}),
+            TrainConfig(
+                **{
+                    **base,
+                    **backbone_keys,
+                    **run_overrides,
+                    "seed": seed,
+                    **variant,
+                    "mode_params": {
+                        **base.get("mode_params", {}),
+                        **backbone_keys.get("mode_params", {}),
+                        **variant.get("mode_params", {}),
+                    },
+                }
+            ),
             settings,
         )
         for backbone_keys in backbones
@@ -268,8 +286,11 @@ def _eval_settings(
     evaluation: dict[str, Any], host: PluginHost, problems: list[str]
 ) -> EvalSettings:
     samples = evaluation.get("samples", EvalSettings.samples)
-    if not isinstance(samples, int) or samples < 2:
-        problems.append(f"eval.samples: must be an integer >= 2, got {samples!r}")
+    if not isinstance(samples, int) or samples < MIN_EVAL_SAMPLES:
+        problems.append(
+            f"eval.samples: must be an integer >= {MIN_EVAL_SAMPLES} (IS needs 10 splits of 2), "
+            f"got {samples!r}"
+        )
         samples = EvalSettings.samples
     metrics = _string_list(evaluation, "metrics", list(DEFAULT_METRICS), problems, "eval")
     known = set(host.components("metrics"))
@@ -340,6 +361,17 @@ def _reward_variants(
     else:
         lambdas = [reward_cls.default_lambda]
     mode_params = entry.get("mode_params", {})
+    if not isinstance(mode_params, dict):
+        problems.append(f"{key}.mode_params: must be a table, got {mode_params!r}")
+        mode_params = {}
+    for mode in modes:
+        unknown_options = set(mode_params) - set(MODES[mode].options) if mode in MODES else set()
+        if unknown_options:
+            problems.append(
+                f"{key}.mode_params: mode {mode!r} has no option "
+                f"{', '.join(sorted(unknown_options))} (options: "
+                f"{', '.join(sorted(MODES[mode].options)) or 'none'})"
+            )
     return [
         {
             "reward": name,

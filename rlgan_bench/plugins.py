@@ -99,7 +99,8 @@ class PluginHost:
             self.pm.register(
                 plugin, name=f"{provider.name}:{getattr(plugin, '__name__', id(plugin))}"
             )
-        except ValueError as exc:  # the same module behind two entry points, a bad hook name
+        except Exception as exc:  # the same module twice, a hook the spec lacks (pluggy's
+            # PluginValidationError): report the plugin, keep the host working
             provider.error = f"cannot register: {exc}"
             self.broken.append(provider)
             return

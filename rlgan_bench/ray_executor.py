@@ -21,6 +21,7 @@ def run_on_ray(
     device: str,
     on_start: Any = None,
     on_done: Any = None,
+    disabled: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
     try:
         import ray
@@ -43,7 +44,9 @@ def run_on_ray(
         for cell in cells:
             if on_start:
                 on_start(cell)
-            pending[task.remote(cell.to_dict(), str(Path(out).resolve()), device)] = cell
+            pending[
+                task.remote(cell.to_dict(), str(Path(out).resolve()), device, True, disabled)
+            ] = cell
         records = []
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)

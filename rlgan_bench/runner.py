@@ -91,8 +91,28 @@ def matrix_lock(out: Path) -> Iterator[None]:
         handle.close()
 
 
+def _check_same_run(run_dir: Path, cell: Cell) -> None:
+    """A cell folder whose run was trained with other settings (the matrix file was edited
+    between two `run`s into one --out) must not be evaluated as if it were this cell."""
+    import json
+
+    try:
+        recorded = json.loads((run_dir / "config.json").read_text())["config_digest"]
+    except (FileNotFoundError, KeyError, json.JSONDecodeError):
+        return
+    if recorded != cell.train.digest():
+        raise ConfigError(
+            f"{run_dir} was trained with other settings than this matrix gives cell {cell.id}; "
+            f"use another --out, or delete that folder to train the cell again"
+        )
+
+
 def run_cell(
-    cell_data: dict[str, Any], out: str, device: str = "auto", quiet: bool = True
+    cell_data: dict[str, Any],
+    out: str,
+    device: str = "auto",
+    quiet: bool = True,
+    disabled: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Train and evaluate one cell; always returns its record (status done or failed) after
     writing it to result.json. Runs in the main process, a worker process or a Ray task."""
@@ -116,7 +136,8 @@ def run_cell(
     if folder.exists():
         remove_stale_temporaries(folder)  # a previous run of this cell was killed mid-write
     try:
-        host = get_host()
+        host = get_host(set(disabled) if disabled else None)
+        _check_same_run(run_dir, cell)
         config = dataclasses.replace(cell.train, device=device)
         trainer = Trainer(config, run_dir, host=host, quiet=quiet, silent=True)
         record["plugins"] = trainer.plugins_used
@@ -288,12 +309,14 @@ def execute(
     on_start: Started | None = None,
     on_done: Report | None = None,
     quiet: bool = True,
+    disabled: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """Run ``cells`` with the chosen executor and return their records."""
+    """Run ``cells`` with the chosen executor and return their records. ``disabled`` names
+    plugins to skip in every cell, wherever it runs."""
     if executor == "ray":
         from rlgan_bench.ray_executor import run_on_ray
 
-        return run_on_ray(cells, out, ray_address, device, on_start, on_done)
+        return run_on_ray(cells, out, ray_address, device, on_start, on_done, disabled)
     if executor != "local":
         raise ConfigError(f"--executor {executor!r}: choose local or ray")
     if workers < 1:
@@ -303,12 +326,12 @@ def execute(
         for cell in cells:
             if on_start:
                 on_start(cell)
-            record = run_cell(cell.to_dict(), str(out), device, quiet=quiet)
+            record = run_cell(cell.to_dict(), str(out), device, quiet=quiet, disabled=disabled)
             if on_done:
                 on_done(cell, record)
             records.append(record)
         return records
-    return _run_in_processes(cells, out, workers, device, on_start, on_done)
+    return _run_in_processes(cells, out, workers, device, on_start, on_done, disabled)
 
 
 def _worker_init(threads: int, gpu_queue: Any) -> None:
@@ -326,6 +349,7 @@ def _run_in_processes(
     device: str,
     on_start: Started | None,
     on_done: Report | None,
+    disabled: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
     import multiprocessing
 
@@ -351,7 +375,9 @@ def _run_in_processes(
                 cell = queue.pop(0)
                 if on_start:
                     on_start(cell)
-                running[pool.submit(run_cell, cell.to_dict(), str(out), device)] = cell
+                running[pool.submit(run_cell, cell.to_dict(), str(out), device, True, disabled)] = (
+                    cell
+                )
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 cell = running.pop(future)

@@ -297,6 +297,7 @@ class Trainer:
             scaler.step(opt_g)
             scaler.update()
 
+        run.step = start_step  # a resumed run starts where its checkpoint left off
         self.host.hook.rlgan_run_start(run=run)
         progress = TrainProgress(config.steps, start_step, quiet=self.quiet, silent=self.silent)
         sums: dict[str, Tensor] = {}

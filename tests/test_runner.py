@@ -224,3 +224,26 @@ def test_ray_executor_on_a_local_instance(tmp_path):
     records = execute(matrix.cells, tmp_path / "ray", executor="ray", device="cpu")
     assert [r["status"] for r in records] == ["done"]
     assert (tmp_path / "ray" / "cells" / matrix.cells[0].id / "result.json").exists()
+
+
+def test_steps_override_beats_backbone_tables_and_mode_params_merge():
+    raw = tiny_matrix(
+        rewards=[{"name": "jpeg", "modes": ["reinforce"], "mode_params": {"sigma": 0.2}}],
+        backbones=(),
+    )
+    raw["matrix"]["backbones"] = [{"name": "dcgan", "steps": 9, "mode_params": {"group": 4}}]
+    cell = build_matrix(raw, get_host(), overrides={"steps": 3}).cells[0]
+    assert cell.train.steps == 3
+    assert cell.train.mode_params == {"group": 4, "sigma": 0.2}
+    raw["matrix"]["rewards"][0]["mode_params"] = {"sigmaa": 1}
+    with pytest.raises(ConfigError, match="mode_params: mode 'reinforce' has no option sigmaa"):
+        build_matrix(raw, get_host())
+
+
+def test_a_cell_trained_with_other_settings_is_not_scored_as_this_one(tmp_path):
+    out = tmp_path / "out"
+    first = build_matrix(tiny_matrix(), get_host())
+    assert execute(first.cells, out, device="cpu")[0]["status"] == "done"
+    edited = build_matrix(tiny_matrix(steps=5), get_host())
+    record = execute(edited.cells, out, device="cpu")[0]
+    assert record["status"] == "failed" and "trained with other settings" in record["error"]
