@@ -216,6 +216,18 @@ class Trainer:
             ema,
             reward_weight=self.reward_weight,
         )
+        # everything a checkpoint saves and restores, besides the step and the anchor
+        parts: dict[str, Any] = dict(
+            generator=generator,
+            critic=critic,
+            ema=ema,
+            opt_g=opt_g,
+            opt_d=opt_d,
+            scaler=scaler,
+            data_rng=data_rng,
+            noise_rng=noise_rng,
+            mode=self.mode,
+        )
         start_step = 0
         reference: nn.Module | None = None  # the generator when the reward started (anchor)
         metrics_path = self.out_dir / "metrics.jsonl"
@@ -226,18 +238,7 @@ class Trainer:
                     f"{self.out_dir} holds a run with a different configuration; "
                     f"resume with the same flags or choose another --out"
                 )
-            checkpoint.restore(
-                state,
-                generator=generator,
-                critic=critic,
-                ema=ema,
-                opt_g=opt_g,
-                opt_d=opt_d,
-                scaler=scaler,
-                data_rng=data_rng,
-                noise_rng=noise_rng,
-                mode=self.mode,
-            )
+            checkpoint.restore(state, **parts)
             if state.get("reference"):
                 reference = copy.deepcopy(generator).requires_grad_(False)
                 reference.load_state_dict(state["reference"])
@@ -253,19 +254,7 @@ class Trainer:
 
         def save_checkpoint(step: int, path: Path = ckpt_path) -> None:
             checkpoint.save(
-                path,
-                step=step,
-                config_digest=config.digest(),
-                generator=generator,
-                critic=critic,
-                ema=ema,
-                opt_g=opt_g,
-                opt_d=opt_d,
-                scaler=scaler,
-                data_rng=data_rng,
-                noise_rng=noise_rng,
-                mode=self.mode,
-                reference=reference,
+                path, step=step, config_digest=config.digest(), reference=reference, **parts
             )
 
         def real_batch(step: int) -> Tensor:

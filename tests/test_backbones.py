@@ -50,6 +50,15 @@ def test_weight_clipping():
             p.fill_(1.0)
     backbone.after_critic_step(critic)
     assert all(p.abs().max() <= 0.01 for p in critic.parameters())
+    # WGAN-GP inherits WGAN's losses but not its clipping: the penalty replaces it
+    penalised = WGANGP(ModelShape(width=8, latent_dim=8))
+    critic = penalised.build_critic()
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.fill_(1.0)
+    penalised.after_critic_step(critic)
+    assert all(p.min() == 1.0 for p in critic.parameters())
+    assert isinstance(penalised.optimizers(critic, critic)[0], torch.optim.Adam)
 
 
 def test_gradient_penalty_is_zero_for_unit_gradient_critic():

@@ -7,23 +7,18 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from rlgan_bench.backbones.base import Backbone
-from rlgan_bench.backbones.dcgan import Discriminator, Generator, init_weights
+from rlgan_bench.backbones.dcgan import DCGAN
 from rlgan_bench.hookspecs import hookimpl
 
 
-class WGAN(Backbone):
+class WGAN(DCGAN):
+    """DCGAN's generator and critic (``build_generator``, ``build_critic``), another game."""
+
     name = "wgan"
     critic_steps = 5
     reference = "Arjovsky et al. 2017, arXiv:1701.07875"
     lr = 5e-5
     clip_value = 0.01
-
-    def build_generator(self) -> nn.Module:
-        return Generator(self.shape).apply(init_weights)
-
-    def build_critic(self) -> nn.Module:
-        return Discriminator(self.shape, norm="batch").apply(init_weights)
 
     def critic_loss(self, critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
         return critic(fake).mean() - critic(real).mean()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from rlgan_bench.backbones.base import Backbone
-from rlgan_bench.backbones.dcgan import Discriminator, Generator, init_weights
+from rlgan_bench.backbones.dcgan import DCGAN, Discriminator, init_weights
+from rlgan_bench.backbones.wgan import WGAN
 from rlgan_bench.hookspecs import hookimpl
 
 
@@ -23,16 +23,15 @@ def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
     return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 
 
-class WGANGP(Backbone):
+class WGANGP(WGAN):
+    """WGAN's generator and generator loss; a BatchNorm-free critic, a penalty for clipping."""
+
     name = "wgan-gp"
     critic_steps = 5
     reference = "Gulrajani et al. 2017, arXiv:1704.00028"
     lr = 1e-4
     betas = (0.0, 0.9)
     penalty_weight = 10.0
-
-    def build_generator(self) -> nn.Module:
-        return Generator(self.shape).apply(init_weights)
 
     def build_critic(self) -> nn.Module:
         return Discriminator(self.shape, norm="none").apply(init_weights)
@@ -41,16 +40,11 @@ class WGANGP(Backbone):
         wasserstein = critic(fake).mean() - critic(real).mean()
         return wasserstein + self.penalty_weight * gradient_penalty(critic, real, fake)
 
-    def generator_loss(self, critic: nn.Module, fake: Tensor) -> Tensor:
-        return -critic(fake).mean()
+    # Adam with this class's lr and betas, as DCGAN builds it (WGAN's is RMSprop)
+    optimizers = DCGAN.optimizers
 
-    def optimizers(
-        self, generator: nn.Module, critic: nn.Module
-    ) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
-        return (
-            torch.optim.Adam(generator.parameters(), lr=self.lr, betas=self.betas),
-            torch.optim.Adam(critic.parameters(), lr=self.lr, betas=self.betas),
-        )
+    def after_critic_step(self, critic: nn.Module) -> None:
+        """No weight clipping: the gradient penalty constrains the critic."""
 
 
 @hookimpl
