@@ -65,10 +65,10 @@ class Audit:
         """The class the reward asks for, if any: the quality drift is then measured within
         that class (a reward that asks for sevens is not penalised for drawing only sevens)."""
         value = reward_params.get("target")
-        try:
-            return None if value is None or isinstance(value, bool) else int(value)
-        except (TypeError, ValueError):
+        # only an integer is a class; brightness's target is a float level, not a class
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             return None
+        return value
 
     def scores(self, images: Tensor, reward_params: dict[str, Any], device: torch.device) -> Tensor:
         """One value per image (N,), or NotImplementedError for batch-only measures."""
