@@ -1,10 +1,15 @@
+import json
+import sys
+
 import pytest
+from click.testing import CliRunner
 from conftest import tiny_config
 
 from rlgan_bench.backbones.dcgan import DCGAN
+from rlgan_bench.cli import cli
 from rlgan_bench.errors import PluginError
 from rlgan_bench.hookspecs import hookimpl
-from rlgan_bench.plugins import PluginHost
+from rlgan_bench.plugins import PluginHost, reset_host
 from rlgan_bench.train import Trainer
 
 
@@ -56,3 +61,51 @@ def test_disabled_plugin_is_skipped(installed_toy_plugin):
     host = PluginHost(disabled={"rlgan-toy-backbone"}).load()
     assert "toy-mlp" not in host.components("backbones")
     assert "dcgan" in host.components("backbones")
+
+
+def fake_distribution(site, name, module, source):
+    """A real installed distribution as pip lays it out: a module and a .dist-info folder
+    whose entry_points.txt names the module in the rlgan_bench group."""
+    (site / f"{module}.py").write_text(source)
+    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[rlgan_bench]\n{module} = {module}\n")
+
+
+@pytest.fixture
+def broken_plugins(tmp_path, monkeypatch):
+    fake_distribution(
+        tmp_path,
+        "rlgan-fails-import",
+        "rlgan_fails_import",
+        "raise RuntimeError('missing native library')\n",
+    )
+    fake_distribution(tmp_path, "rlgan-future-api", "rlgan_future_api", "RLGAN_BENCH_API = '>=2'\n")
+    fake_distribution(
+        tmp_path,
+        "rlgan-hook-raises",
+        "rlgan_hook_raises",
+        "from rlgan_bench.hookspecs import hookimpl\n"
+        "@hookimpl\ndef register_rewards(register):\n    raise KeyError('oops')\n",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield
+    for module in ("rlgan_fails_import", "rlgan_future_api", "rlgan_hook_raises"):
+        sys.modules.pop(module, None)
+
+
+def test_broken_plugins_are_reported_and_the_rest_works(broken_plugins, tmp_path):
+    host = PluginHost().load()
+    assert "dcgan" in host.components("backbones")  # everything else keeps working
+    errors = {p.name: p.error for p in host.all_providers() if p.error}
+    assert "missing native library" in errors["rlgan-fails-import"]
+    assert "supports the plugin API >=2" in errors["rlgan-future-api"]
+    assert "register_rewards raised KeyError" in errors["rlgan-hook-raises"]
+    Trainer(tiny_config(), tmp_path / "run", host=host, quiet=True).run()
+    reset_host()  # the CLI's process-wide host must see the new distributions
+    rows = json.loads(CliRunner().invoke(cli, ["plugins", "--json"]).output)
+    reset_host()
+    assert {r["name"] for r in rows if r["error"]} >= set(errors)
+    disabled = PluginHost(disabled={"rlgan-fails-import"}).load()
+    assert "rlgan-fails-import" not in {p.name for p in disabled.all_providers()}
