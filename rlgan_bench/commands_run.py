@@ -21,8 +21,7 @@ from rich.table import Table
 from rlgan_bench.atomic import write_json
 from rlgan_bench.errors import ConfigError
 from rlgan_bench.hookspecs import hookimpl
-
-console = Console(stderr=True)
+from rlgan_bench.progress import console  # the one stderr console of the training views
 
 
 class CellProgress:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import json
 import os
 import time
 import traceback
@@ -57,8 +58,6 @@ def cell_dir(out: Path, cell: Cell) -> Path:
 
 
 def read_result(out: Path, cell: Cell) -> dict[str, Any] | None:
-    import json
-
     path = cell_dir(out, cell) / "result.json"
     try:
         record = json.loads(path.read_text())
@@ -94,8 +93,6 @@ def matrix_lock(out: Path) -> Iterator[None]:
 def _check_same_run(run_dir: Path, cell: Cell) -> None:
     """A cell folder whose run was trained with other settings (the matrix file was edited
     between two `run`s into one --out) must not be evaluated as if it were this cell."""
-    import json
-
     try:
         recorded = json.loads((run_dir / "config.json").read_text())["config_digest"]
     except (FileNotFoundError, KeyError, json.JSONDecodeError):
@@ -190,8 +187,6 @@ def baseline_label(train: dict[str, Any]) -> str:
 
 
 def _done_records(out: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
-    import json
-
     cells = out / "cells"
     for folder in sorted(p for p in cells.iterdir() if p.is_dir()) if cells.is_dir() else []:
         try:
