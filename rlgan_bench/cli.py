@@ -55,6 +55,14 @@ def host_from(ctx: click.Context):
 
 @cli.command()
 @click.option("--backbone", default="dcgan", show_default=True, help="GAN backbone.")
+@click.option(
+    "--backbone-param",
+    "backbone_params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Backbone hyperparameter other than its paper's, e.g. lr=2e-4 or betas=0.5,0.9 "
+    "(repeatable; docs/builtins.md lists each backbone's).",
+)
 @click.option("--reward", default=None, help="Reward to optimise (none by default).")
 @click.option(
     "--reward-param",
@@ -146,6 +154,7 @@ def host_from(ctx: click.Context):
 @click.pass_context
 def train(
     ctx: click.Context,
+    backbone_params: tuple[str, ...],
     reward_params: tuple[str, ...],
     mode_params: tuple[str, ...],
     no_amp: bool,
@@ -159,6 +168,7 @@ def train(
     from rlgan_bench.train import Trainer
 
     config = TrainConfig(
+        backbone_params=parse_params(backbone_params, "--backbone-param"),
         reward_params=parse_params(reward_params, "--reward-param"),
         mode_params=parse_params(mode_params, "--mode-param"),
         amp=not no_amp,

@@ -21,6 +21,7 @@ from rich.table import Table
 from rlgan_bench.atomic import write_json
 from rlgan_bench.errors import ConfigError
 from rlgan_bench.hookspecs import hookimpl
+from rlgan_bench.params import describe
 from rlgan_bench.progress import console  # the one stderr console of the training views
 
 
@@ -117,7 +118,7 @@ def run(
             t = cell.train
             table.add_row(
                 cell.id,
-                t.backbone,
+                describe(t.backbone, t.backbone_params),
                 cell.reward_label,
                 t.mode or "-",
                 "-" if t.reward is None else f"{t.reward_weight:g}",

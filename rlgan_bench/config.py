@@ -11,12 +11,19 @@ from rlgan_bench.errors import ConfigError
 
 KEEP_BEST = (None, "audit", "reward")
 #: settings added after results were first recorded, with their defaults (see identity())
-LATER_DEFAULTS: dict[str, Any] = {"audit_every": 0, "audit_samples": 256, "keep_best": None}
+LATER_DEFAULTS: dict[str, Any] = {
+    "audit_every": 0,
+    "audit_samples": 256,
+    "keep_best": None,
+    "backbone_params": {},
+}
 
 
 @dataclass
 class TrainConfig:
     backbone: str = "dcgan"
+    # hyperparameters of the backbone that differ from its paper's (see Backbone.configure)
+    backbone_params: dict[str, Any] = field(default_factory=dict)
     dataset: str = "digits"
     data_root: str | None = None
     image_size: int = 32
@@ -88,6 +95,9 @@ class TrainConfig:
                 problems.append(f"{key} must be a number >= 0, got {value!r}")
         if self.reward_weight is not None and self.reward_weight < 0:
             problems.append(f"lambda (reward_weight) must be >= 0, got {self.reward_weight!r}")
+        for key in ("backbone_params", "reward_params", "mode_params"):
+            if not isinstance(getattr(self, key), dict):
+                problems.append(f"{key} must be a table, got {getattr(self, key)!r}")
         if self.reward is None and (self.reward_weight or self.reward_params):
             problems.append("a reward weight or reward parameters were given without --reward")
         audit_every = self.audit_every

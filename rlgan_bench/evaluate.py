@@ -95,6 +95,7 @@ def load_run(
         raise RlganError(f"cannot read checkpoint {str(ckpt)!r}: it holds no generator weights")
     backbone_cls = host.get("backbones", record["config"]["backbone"]).obj
     backbone: Backbone = backbone_cls(ModelShape(**record["shape"]))
+    backbone.configure(record["config"].get("backbone_params") or {})
     net = backbone.build_generator()
     try:
         net.load_state_dict(state[key])

@@ -36,6 +36,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from rlgan_bench.backbones.base import ModelShape
 from rlgan_bench.config import TrainConfig
 from rlgan_bench.errors import ConfigError
 from rlgan_bench.modes import MODES, get_mode
@@ -78,7 +79,7 @@ class Cell:
     @property
     def id(self) -> str:
         t = self.train
-        parts = [t.backbone, self.reward_label]
+        parts = [backbone_label(t.backbone, t.backbone_params), self.reward_label]
         if t.reward:
             parts += [t.mode or "default", f"lam{t.reward_weight:g}"]
             if t.mode_params:
@@ -107,6 +108,18 @@ class Matrix:
     cells: list[Cell]
     source: str
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``data[key]`` when it is a table (a wrong type is reported by validation), else {}."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def backbone_label(name: str, params: dict[str, Any] | None) -> str:
+    """A backbone in cell ids: its name, with a hash of its hyperparameters when a run sets
+    them (``wgan-gp-1a2b3c4d``), so that two settings of one backbone are two cells."""
+    return f"{name}-{_short_hash(params)}" if params else name
 
 
 def _short_hash(data: Any) -> str:
@@ -173,7 +186,7 @@ def build_matrix(
         )
 
     settings = _eval_settings(evaluation, host, problems)
-    backbones = _backbones(matrix, host, problems)
+    backbones = _backbones(matrix, host, problems, _table(base, "backbone_params"))
     seeds = matrix.get("seeds", [0])
     if not isinstance(seeds, list) or not all(isinstance(s, int) and s >= 0 for s in seeds):
         problems.append(f"matrix.seeds: must be a list of non-negative integers, got {seeds!r}")
@@ -200,9 +213,14 @@ def build_matrix(
                     "seed": seed,
                     **variant,
                     "mode_params": {
-                        **base.get("mode_params", {}),
-                        **backbone_keys.get("mode_params", {}),
-                        **variant.get("mode_params", {}),
+                        **_table(base, "mode_params"),
+                        **_table(backbone_keys, "mode_params"),
+                        **_table(variant, "mode_params"),
+                    },
+                    "backbone_params": {
+                        **_table(base, "backbone_params"),
+                        **_table(backbone_keys, "backbone_params"),
+                        **_table(run_overrides, "backbone_params"),
                     },
                 }
             ),
@@ -228,7 +246,7 @@ def build_matrix(
 
 
 def _backbones(
-    matrix: dict[str, Any], host: PluginHost, problems: list[str]
+    matrix: dict[str, Any], host: PluginHost, problems: list[str], base_params: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """``backbones = ["dcgan", {name = "wgan-gp", steps = 200}]``: a name, or a table with a
     name and [run] keys that apply to that backbone only."""
@@ -254,6 +272,14 @@ def _backbones(
             problems.append(
                 f"{key}.{unknown}: unknown key (keys: name, {', '.join(sorted(RUN_KEYS))})"
             )
+        if not isinstance(overrides.get("backbone_params", {}), dict):
+            problems.append(f"{key}.backbone_params: must be a table")
+        params = {**base_params, **_table(overrides, "backbone_params")}
+        if name in available:
+            try:  # a backbone only reads its hyperparameters here: no network is built
+                host.get("backbones", name).obj(ModelShape()).configure(params)
+            except ConfigError as exc:
+                problems.append(f"{key}.backbone_params: {exc}")
         resolved.append({"backbone": name, **{k: v for k, v in overrides.items() if k in RUN_KEYS}})
     return resolved
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from rlgan_bench.atomic import remove_stale_temporaries, write_json
 from rlgan_bench.errors import ConfigError, RlganError
-from rlgan_bench.matrix import Cell, Matrix
+from rlgan_bench.matrix import Cell, Matrix, backbone_label
 
 STATUS_DONE, STATUS_FAILED = "done", "failed"
 #: train keys in which a reward cell and its lambda = 0 cell may differ
@@ -183,7 +183,8 @@ def run_cell(
 
 def baseline_label(train: dict[str, Any]) -> str:
     """The id the lambda = 0 cell of a reward cell has in a matrix."""
-    return f"{train.get('backbone')}__none__seed{train.get('seed')}"
+    backbone = backbone_label(str(train.get("backbone")), train.get("backbone_params"))
+    return f"{backbone}__none__seed{train.get('seed')}"
 
 
 def _done_records(out: Path) -> Iterator[tuple[Path, dict[str, Any]]]:

@@ -14,7 +14,7 @@ import json
 import math
 import platform
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +119,12 @@ class Trainer:
         self.shape = ModelShape(config.image_size, channels, config.latent_dim, config.width)
         backbone_component = self.host.get("backbones", config.backbone)
         self.backbone: Backbone = backbone_component.obj(self.shape)
+        backbone_params = self.backbone.configure(config.backbone_params)
+        # the values given, typed: `--backbone-param lr=2e-4` and TOML `lr = 2e-4` are one run
+        given = {key: backbone_params[key] for key in config.backbone_params}
+        self.config = config = replace(config, backbone_params=given)
+        # what the run's record states beyond its config: every setting as it was resolved
+        self.resolved: dict[str, Any] = {"backbone_params": backbone_params}
         self.plugins_used = {"backbone": _provider_record(backbone_component.provider)}
 
         self.mode: RewardMode | None = None
@@ -158,7 +164,7 @@ class Trainer:
             config.reward_weight if config.reward_weight is not None else reward_cls.default_lambda
         )
         self.schedule = RewardSchedule.resolve(config, reward_cls.schedule)
-        self.resolved = {
+        self.resolved |= {
             "schedule": self.schedule.__dict__,
             "mode": mode_name,
             "reward_weight": self.reward_weight,
@@ -187,6 +193,9 @@ class Trainer:
             torch.backends.cudnn.benchmark = True
         else:
             torch.use_deterministic_algorithms(True, warn_only=True)
+            # the NaN fill of every new tensor is a debugging aid, not needed for determinism;
+            # it cost ~8% of a WGAN-GP critic step on CPU (the profile in docs/performance.md)
+            torch.utils.deterministic.fill_uninitialized_memory = False  # type: ignore[attr-defined]
 
         data = self._load_data()
         images = data.images.to(device) if _fits_on(device, data.images) else data.images
@@ -429,7 +438,7 @@ class Trainer:
         record = {
             "config": self.config.to_dict(),
             "config_digest": self.config.digest(),
-            "resolved": getattr(self, "resolved", {}),
+            "resolved": self.resolved,
             "shape": self.shape.__dict__,
             "split": data.split_info,
             "plugins": self.plugins_used,

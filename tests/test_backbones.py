@@ -72,3 +72,37 @@ def test_gradient_penalty_is_zero_for_unit_gradient_critic():
     real, fake = torch.randn(8, 1, 4, 4), torch.randn(8, 1, 4, 4)
     assert gradient_penalty(critic, real, fake).item() == pytest.approx(0.0, abs=1e-10)
     assert gradient_penalty(lambda x: 3 * critic(x), real, fake).item() == pytest.approx(4.0)
+
+
+def test_a_run_sets_hyperparameters_the_class_keeps_the_papers():
+    shape = ModelShape(width=8, latent_dim=8)
+    backbone = WGANGP(shape)
+    resolved = backbone.configure({"lr": "2e-4", "betas": "0.5,0.9", "critic_steps": 3})
+    assert resolved == {"lr": 2e-4, "betas": (0.5, 0.9), "critic_steps": 3, "penalty_weight": 10.0}
+    opt_g, opt_d = backbone.optimizers(backbone.build_generator(), backbone.build_critic())
+    assert opt_d.defaults["lr"] == 2e-4 and opt_d.defaults["betas"] == (0.5, 0.9)
+    assert backbone.critic_steps == 3
+    assert WGANGP.lr == 1e-4 and WGANGP(shape).critic_steps == 5  # the paper's, untouched
+    assert WGANGP(shape).configure({"betas": [0.0, 0.99]})["betas"] == (0.0, 0.99)  # TOML list
+
+
+@pytest.mark.parametrize(
+    "params,message",
+    [
+        (
+            {"learning_rate": 1},
+            "backbone 'wgan-gp' has no hyperparameter learning_rate; its "
+            "hyperparameters: betas, critic_steps, lr, penalty_weight",
+        ),
+        ({"lr": "fast"}, "hyperparameter lr='fast' is not a float"),
+        ({"betas": "0.5"}, "betas='0.5' is not 2 values"),
+        ({"critic_steps": 2.5}, "critic_steps=2.5 is not a int"),
+        ({"critic_steps": 0}, "needs critic_steps >= 1"),
+        ({"lr": -1e-4}, "lr=-0.0001 must be >= 0"),
+    ],
+)
+def test_bad_hyperparameters_are_one_line_errors(params, message):
+    from rlgan_bench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        WGANGP(ModelShape(width=8, latent_dim=8)).configure(params)

@@ -39,6 +39,27 @@ def test_train_command(tmp_path):
     assert (tmp_path / "r" / "checkpoint.pt").exists()
 
 
+def test_train_with_backbone_hyperparameters_records_and_evaluates_them(tmp_path):
+    out = tmp_path / "r"
+    args = ["train", *TINY, "--backbone", "wgan-gp", "--out", str(out)]
+    args += ["--backbone-param", "critic_steps=2", "--backbone-param", "betas=0.5,0.9"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "config.json").read_text())
+    # typed as the backbone's values: the same digest as `critic_steps = 2` in a TOML matrix
+    assert record["config"]["backbone_params"] == {"critic_steps": 2, "betas": [0.5, 0.9]}
+    assert record["resolved"]["backbone_params"] == {
+        "lr": 1e-4,
+        "betas": [0.5, 0.9],
+        "critic_steps": 2,
+        "penalty_weight": 10.0,
+    }
+    scored = CliRunner().invoke(
+        cli, ["eval", str(out), "--samples", "20", "--metrics", "fid", "--device", "cpu"]
+    )
+    assert scored.exit_code == 0, scored.output
+
+
 def run_cli(*args):
     """Run the installed console script: what a user sees, traceback or not."""
     return subprocess.run(
@@ -54,6 +75,7 @@ def test_bad_values_are_one_line_errors(tmp_path):
         (["train", "--out", str(tmp_path / "afile")], "is a file"),
         (["train", "--reward-param", "target"], "not KEY=VALUE"),
         (["train", "--dataset", "cifar10"], "--data-root"),
+        (["train", "--backbone-param", "lr=x"], "backbone 'dcgan' hyperparameter lr='x'"),
     ]
     for args, expected in cases:
         result = run_cli(*args)

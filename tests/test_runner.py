@@ -247,3 +247,30 @@ def test_a_cell_trained_with_other_settings_is_not_scored_as_this_one(tmp_path):
     edited = build_matrix(tiny_matrix(steps=5), get_host())
     record = execute(edited.cells, out, device="cpu")[0]
     assert record["status"] == "failed" and "trained with other settings" in record["error"]
+
+
+def test_backbone_hyperparameters_make_their_own_cells_and_baselines():
+    from rlgan_bench.runner import baseline_label
+
+    raw = tiny_matrix(rewards=[{"name": "none"}, {"name": "brightness", "lambdas": [0.5]}])
+    raw["run"]["backbone_params"] = {"critic_steps": 2}
+    raw["matrix"]["backbones"] = ["dcgan", {"name": "dcgan", "backbone_params": {"lr": 1e-3}}]
+    cells = build_matrix(raw, get_host()).cells
+    params = [c.train.backbone_params for c in cells]
+    assert params.count({"critic_steps": 2}) == 2  # [run] < the backbone's table
+    assert params.count({"critic_steps": 2, "lr": 1e-3}) == 2
+    assert len({c.id for c in cells}) == 4  # two settings of one backbone: four cells
+    for cell in cells:
+        if cell.train.reward:
+            baseline = baseline_label(cell.train.to_dict())
+            assert (
+                baseline in {c.id for c in cells}
+                and baseline.split("__")[0] == cell.id.split("__")[0]
+            )
+    raw["matrix"]["backbones"] = [{"name": "dcgan", "backbone_params": {"lr": "quick"}}]
+    with pytest.raises(ConfigError, match=r"matrix.backbones\[0\].backbone_params: .*lr='quick'"):
+        build_matrix(raw, get_host())
+    raw["matrix"]["backbones"] = ["dcgan"]
+    raw["run"]["backbone_params"] = {"momentum": 0.9}
+    with pytest.raises(ConfigError, match="has no hyperparameter momentum"):
+        build_matrix(raw, get_host())

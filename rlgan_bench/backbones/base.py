@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor, nn
+
+from rlgan_bench.errors import ConfigError
+from rlgan_bench.params import resolve_params
 
 
 @dataclass(frozen=True)
@@ -45,9 +50,30 @@ class Backbone:
     critic_steps: ClassVar[int] = 1
     #: the paper it follows, for people reading the code and the docs
     reference: ClassVar[str] = ""
+    #: the class attributes a run may set (``backbone_params``, ``--backbone-param``), each
+    #: read as the type of the class's value; the class's values are the paper's
+    hyperparameters: ClassVar[tuple[str, ...]] = ("critic_steps",)
 
     def __init__(self, shape: ModelShape) -> None:
         self.shape = shape
+
+    def configure(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Set this run's hyperparameters on the instance (the class keeps the paper's); returns
+        all of them as resolved, for the run's record. Raises ConfigError on an unknown name, a
+        wrong type or a negative value (``critic_steps`` must be at least 1)."""
+        defaults = {name: getattr(self, name) for name in self.hyperparameters}
+        resolved = resolve_params(f"backbone {self.name!r}", "hyperparameter", params, defaults)
+        for key, value in resolved.items():
+            numbers = value if isinstance(value, tuple) else (value,)
+            if any(isinstance(n, (int, float)) and not 0 <= n < math.inf for n in numbers):
+                raise ConfigError(
+                    f"backbone {self.name!r} hyperparameter {key}={value!r} must be >= 0"
+                )
+        if resolved.get("critic_steps", 1) < 1:
+            raise ConfigError(f"backbone {self.name!r} needs critic_steps >= 1")
+        for key, value in resolved.items():
+            setattr(self, key, value)
+        return resolved
 
     def build_generator(self) -> nn.Module:
         raise NotImplementedError

@@ -7,6 +7,8 @@ BCE loss; Adam(lr=2e-4, betas=(0.5, 0.999)).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -85,6 +87,7 @@ class DCGAN(Backbone):
     name = "dcgan"
     critic_steps = 1
     reference = "Radford et al. 2016, arXiv:1511.06434"
+    hyperparameters: ClassVar[tuple[str, ...]] = ("lr", "betas", "critic_steps")
     lr = 2e-4
     betas = (0.5, 0.999)
 

@@ -4,6 +4,8 @@ RMSprop(lr=5e-5)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from torch import Tensor, nn
 
@@ -17,6 +19,7 @@ class WGAN(DCGAN):
     name = "wgan"
     critic_steps = 5
     reference = "Arjovsky et al. 2017, arXiv:1701.07875"
+    hyperparameters: ClassVar[tuple[str, ...]] = ("lr", "clip_value", "critic_steps")
     lr = 5e-5
     clip_value = 0.01
 

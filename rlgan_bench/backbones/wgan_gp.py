@@ -4,6 +4,8 @@ critic (the penalty is per sample)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from torch import Tensor, nn
 
@@ -29,6 +31,7 @@ class WGANGP(WGAN):
     name = "wgan-gp"
     critic_steps = 5
     reference = "Gulrajani et al. 2017, arXiv:1704.00028"
+    hyperparameters: ClassVar[tuple[str, ...]] = ("lr", "betas", "critic_steps", "penalty_weight")
     lr = 1e-4
     betas = (0.0, 0.9)
     penalty_weight = 10.0

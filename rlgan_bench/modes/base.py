@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from torch import Tensor, nn
 
 from rlgan_bench.errors import ConfigError
+from rlgan_bench.params import resolve_params
 from rlgan_bench.rewards.base import Reward, checked_scores
 
 
@@ -26,23 +27,9 @@ class RewardMode:
     options: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, reward: Reward, provider: str, **options: Any) -> None:
-        unknown = set(options) - set(self.options)
-        if unknown:
-            raise ConfigError(
-                f"mode {self.name!r} has no option {', '.join(sorted(unknown))}; "
-                f"options: {', '.join(sorted(self.options)) or 'none'}"
-            )
         self.reward = reward
         self.provider = provider
-        self.config = {}
-        for key, default in self.options.items():
-            try:
-                self.config[key] = type(default)(options.get(key, default))
-            except (TypeError, ValueError):
-                raise ConfigError(
-                    f"mode {self.name!r} option {key}={options[key]!r} is not a "
-                    f"{type(default).__name__}"
-                ) from None
+        self.config = resolve_params(f"mode {self.name!r}", "option", options, self.options)
         self.check_finite = True
 
     def score(self, images: Tensor) -> Tensor:

@@ -84,6 +84,7 @@ class Pair:
         row = self.row
         return {
             "backbone": row.backbone,
+            "backbone_params": row.backbone_params,
             "reward": row.reward,
             "reward_params": row.reward_params,
             "mode": row.mode,
@@ -215,7 +216,7 @@ def render_html(comparison: Comparison) -> str:
         cells = [
             f"<td>{e(value)}</td>"
             for value in (
-                row.backbone,
+                row.backbone_label,
                 row.reward_label,
                 row.mode or "–",
                 "–" if row.lam is None else f"{row.lam:g}",

@@ -388,7 +388,7 @@ def board_html(board: Board, columns: Sequence[Column], index: int, total: int) 
         seeds = str(row.n_seeds) + (f" (+{len(row.failed)} failed)" if row.failed else "")
         cells = [
             f'<td class="num">{e(row.rank or "–")}</td>',
-            f"<td>{e(row.backbone)}</td>",
+            f"<td>{e(row.backbone_label)}</td>",
             f"<td>{e(row.reward_label)}</td>",
             f"<td>{e(row.mode or '–')}</td>",
             f'<td class="num">{e("–" if row.lam is None else f"{row.lam:g}")}</td>',
@@ -422,7 +422,7 @@ def failed_html(cells: Sequence[CellResult]) -> str:
 
 
 def _point_label(row: Row) -> str:
-    parts = [row.backbone]
+    parts = [row.backbone_label]
     if row.mode:
         parts.append(row.mode)
     if row.lam is not None:
@@ -462,7 +462,7 @@ def tradeoff_html(board: Leaderboard) -> str:
             for r in members
         ]
         baselines = [
-            (f"{r.backbone}, no reward", r.stats["fid"].mean)
+            (f"{r.backbone_label}, no reward", r.stats["fid"].mean)
             for r in rows
             if r.reward == "none" and r.keys["fid"] == fid_key
         ]

@@ -34,7 +34,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def row_cells(row: Row) -> list[str]:
     """The identity cells of a row: backbone, reward, mode, lambda, seeds."""
     return [
-        md_escape(row.backbone),
+        md_escape(row.backbone_label),
         md_escape(row.reward_label),
         md_escape(row.mode or "–"),
         "–" if row.lam is None else f"{row.lam:g}",

@@ -31,6 +31,7 @@ from rlgan_bench.atomic import read_jsonl
 from rlgan_bench.config import LATER_DEFAULTS
 from rlgan_bench.errors import ConfigError, RlganError
 from rlgan_bench.metrics import COMPARISON_FIELDS, comparison_key
+from rlgan_bench.params import describe
 
 #: the final reward of a cell is the mean of this many last logged ``reward_mean`` values
 FINAL_REWARD_WINDOW = 5
@@ -80,6 +81,11 @@ class CellResult:
         return str(self.train.get("backbone", "?"))
 
     @property
+    def backbone_params(self) -> dict[str, Any]:
+        params = self.train.get("backbone_params")
+        return params if isinstance(params, dict) else {}
+
+    @property
     def reward(self) -> str:
         return str(self.train.get("reward") or "none")
 
@@ -127,6 +133,7 @@ class CellResult:
         """What a row is named by: backbone x reward (and its parameters) x mode x lambda."""
         return (
             self.backbone,
+            json.dumps(self.backbone_params, sort_keys=True, default=str),
             self.reward,
             json.dumps(self.reward_params, sort_keys=True, default=str),
             self.mode,
@@ -493,6 +500,15 @@ class Row:
         return self.first.backbone
 
     @property
+    def backbone_params(self) -> dict[str, Any]:
+        return self.first.backbone_params
+
+    @property
+    def backbone_label(self) -> str:
+        """``wgan-gp (lr=0.0002)``: the backbone with the hyperparameters its run set."""
+        return describe(self.backbone, self.backbone_params)
+
+    @property
     def reward(self) -> str:
         return self.first.reward
 
@@ -533,14 +549,11 @@ class Row:
     @property
     def reward_label(self) -> str:
         """``classifier (target=7)``: the reward with its parameters."""
-        if not self.reward_params:
-            return self.reward
-        params = ", ".join(f"{k}={v}" for k, v in sorted(self.reward_params.items()))
-        return f"{self.reward} ({params})"
+        return describe(self.reward, self.reward_params)
 
     @property
     def label(self) -> str:
-        parts = [self.backbone, self.reward_label]
+        parts = [self.backbone_label, self.reward_label]
         if self.mode:
             parts.append(self.mode)
         if self.lam is not None:
@@ -552,6 +565,7 @@ class Row:
             "rank": self.rank,
             "board": self.board,
             "backbone": self.backbone,
+            "backbone_params": self.backbone_params,
             "reward": self.reward,
             "reward_params": self.reward_params,
             "mode": self.mode,
@@ -667,6 +681,7 @@ def group_rows(cells: Iterable[CellResult], columns: Sequence[Column]) -> list[R
 def _row_order(row: Row) -> tuple[Any, ...]:
     return (
         row.backbone,
+        json.dumps(row.backbone_params, sort_keys=True, default=str),
         row.reward != "none",
         row.reward,
         json.dumps(row.reward_params, sort_keys=True, default=str),

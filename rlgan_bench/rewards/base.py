@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
-from rlgan_bench.errors import ConfigError, PluginError
+from rlgan_bench.errors import PluginError
+from rlgan_bench.params import resolve_params
 
 
 class Reward:
@@ -35,17 +36,7 @@ class Reward:
     model_files: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **params: Any) -> None:
-        unknown = set(params) - set(self.params)
-        if unknown:
-            known = ", ".join(sorted(self.params)) or "none"
-            raise ConfigError(
-                f"reward {self.name!r} has no parameter {', '.join(sorted(unknown))}; "
-                f"its parameters: {known}"
-            )
-        self.config = {
-            key: _coerce(self.name, key, params.get(key, default), default)
-            for key, default in self.params.items()
-        }
+        self.config = resolve_params(f"reward {self.name!r}", "parameter", params, self.params)
 
     def setup(self, device: torch.device, image_size: int, channels: int) -> None:
         """Load models and move them to ``device``; called once before training."""
@@ -55,23 +46,6 @@ class Reward:
 
     def __call__(self, images: Tensor) -> Tensor:
         return self.score(images)
-
-
-def _coerce(reward: str, key: str, value: Any, default: Any) -> Any:
-    if default is None or isinstance(value, type(default)):
-        return value
-    try:
-        if isinstance(default, bool):
-            if str(value).lower() in ("1", "true", "yes"):
-                return True
-            if str(value).lower() in ("0", "false", "no"):
-                return False
-            raise ValueError(value)
-        return type(default)(value)
-    except (TypeError, ValueError):
-        raise ConfigError(
-            f"reward {reward!r} parameter {key}={value!r} is not a {type(default).__name__}"
-        ) from None
 
 
 def checked_scores(

@@ -20,8 +20,8 @@ Optimiser: the paper tunes the standard CNN over six Adam settings (table 1, A-F
 setting C, the DCGAN one: lr 2e-4, betas (0.5, 0.999), one critic step per generator step,
 which is also what the authors' chainer-gan-lib uses for SN-DCGAN (``example.sh``). Adam
 betas (0.0, 0.9) with five critic steps belong to the paper's ResNet models (and to the
-authors' sngan_projection configs), not to this CNN. Subclass and override ``lr``, ``betas``
-and ``critic_steps`` to try the other settings.
+authors' sngan_projection configs), not to this CNN. Set ``lr``, ``betas`` and ``critic_steps``
+per run (``--backbone-param betas=0,0.9``, ``backbone_params`` in a matrix) to try the others.
 """
 
 from __future__ import annotations
@@ -108,6 +108,7 @@ class SNGAN(Backbone):
     name = "sngan"
     critic_steps = 1
     reference = "Miyato et al. 2018, arXiv:1802.05957 (standard CNN, hinge loss, setting C)"
+    hyperparameters = ("lr", "betas", "critic_steps")
     lr = 2e-4
     betas = (0.5, 0.999)
 
