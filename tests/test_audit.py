@@ -130,6 +130,29 @@ def test_curve_summary_finds_where_reward_and_audit_part():
     ]
     plateau[0]["reward"] = -5.0
     assert curve_summary(plateau)["parts_at"] is None
+    # a reward saturated early that holds while the audit collapses: the audit.jsonl of the
+    # naive classifier reward at lambda 300 (benchmarks/hacking_gauge.py, seed 0, every 50 steps
+    # from 50 to 1500, the reward on from 750): they part at the audit's peak, step 900
+    rewards = [-12.43, -10.98, -8.47, -6.11, -4.68, -4.12, -4.01, -4.13, -4.24, -4.21, -4.11]
+    rewards += [-4.1, -4.01, -4.04, -4.08, -0.97, -0.11, -0.02, -0.02, -0.37, -1.03, -0.81]
+    rewards += [-1.72, -0.11, -0.006, -0.005, -0.004, -0.004, -0.003, -0.005]
+    audits = [0.0] * 4 + [0.031, 0.039, 0.035, 0.035, 0.035, 0.043, 0.043, 0.051, 0.047, 0.047]
+    audits += [0.047, 0.242, 0.691, 0.867, 0.828, 0.141] + [0.0] * 10
+    saturated = [
+        {"step": 50 * (i + 1), "reward": r, "audit": a, "candidate": i >= 14}
+        for i, (r, a) in enumerate(zip(rewards, audits))
+    ]
+    assert curve_summary(saturated)["parts_at"] == 900
+    # ... but not when the reward fell with the audit (training just went bad for both)
+    both_fell = [dict(r) for r in saturated]
+    both_fell[-1]["reward"] = -8.0
+    assert curve_summary(both_fell)["parts_at"] is None
+    # nor an audit that jitters by its sampling noise while the reward holds
+    jitter = [
+        {"step": 50 * (i + 1), "reward": -0.1, "audit": a, "candidate": True}
+        for i, a in enumerate([0.88, 0.92, 0.89, 0.91, 0.88, 0.90])
+    ]
+    assert curve_summary(jitter)["parts_at"] is None
 
 
 # --- during training ---------------------------------------------------------------------------

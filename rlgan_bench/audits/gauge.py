@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -132,15 +133,22 @@ def reward_scores(reward: Any, images: Tensor, device: torch.device, batch: int)
     )
 
 
-#: the reward must gain at least this share of its range over training after the audit's peak
-#: for reward and audit to count as parted (noise on a plateau does not)
+#: reward and audit count as parted after the audit's peak when the reward went on rising by at
+#: least this share of its range over training while the audit did not rise, or when the audit
+#: gave back at least this share of what it had gained since the reward started while the
+#: reward did not fall by this share of its range
 PARTING_SHARE = 0.25
+#: ... and that fall is more than this many times the audit's typical change from one line to
+#: the next (the median), so that sampling noise on a plateau is not a parting
+PARTING_NOISE = 3.0
 
 
 def curve_summary(records: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Where reward and audit part over training (from audit.jsonl): the step of the audit's
-    highest value from the reward's start on, when the reward went on rising after it (by at
-    least :data:`PARTING_SHARE` of its range) while the audit did not."""
+    highest value from the reward's start on, when afterwards the reward kept what it had (or
+    gained) while the audit fell, or the reward gained while the audit did not (see
+    :data:`PARTING_SHARE`). A reward that saturates early and holds while the audit collapses
+    parts as surely as one that climbs on."""
     lines = [
         r
         for r in records
@@ -157,7 +165,10 @@ def curve_summary(records: list[dict[str, Any]]) -> dict[str, Any] | None:
         "definition": (
             "parts_at: the first step of the audit's highest value from the reward's start on, "
             f"when afterwards the reward gained at least {PARTING_SHARE:g} of its range over "
-            "training and the audit did not gain"
+            f"training and the audit did not gain, or the audit gave back at least "
+            f"{PARTING_SHARE:g} of its gain since the reward's start (and more than "
+            f"{PARTING_NOISE:g} x its median change between lines) while the reward lost less "
+            f"than {PARTING_SHARE:g} of its range"
         ),
     }
     candidates = [
@@ -169,10 +180,16 @@ def curve_summary(records: list[dict[str, Any]]) -> dict[str, Any] | None:
         return summary
     peak = max(candidates, key=lambda r: r["audit"])  # the first of equal values
     rewards = [float(r["reward"]) for r in lines]
-    span = max(rewards) - min(rewards)
+    audits = [float(r["audit"]) for r in lines if isinstance(r.get("audit"), (int, float))]
+    jitter = statistics.median(abs(b - a) for a, b in zip(audits, audits[1:])) if audits[1:] else 0
+    reward_span = max(rewards) - min(rewards)
     reward_after = float(last["reward"]) - float(peak["reward"])
     audit_after = float(last["audit"]) - float(peak["audit"])
-    parted = span > 0 and reward_after >= PARTING_SHARE * span and audit_after <= 0
+    gained = float(peak["audit"]) - float(candidates[0]["audit"])
+    climbed_on = reward_span > 0 and reward_after >= PARTING_SHARE * reward_span
+    gave_back = gained > 0 and -audit_after >= max(PARTING_SHARE * gained, PARTING_NOISE * jitter)
+    reward_held = reward_after > -PARTING_SHARE * reward_span
+    parted = (climbed_on and audit_after <= 0) or (gave_back and reward_held)
     summary.update(
         audit_peak_step=peak["step"],
         audit_peak=peak["audit"],
@@ -473,6 +490,7 @@ def write_section(run_dir: str | Path, section: dict[str, Any]) -> dict[str, Any
 
 __all__ = [
     "DEFINITION",
+    "PARTING_NOISE",
     "PARTING_SHARE",
     "SECTION",
     "THRESHOLDS",
