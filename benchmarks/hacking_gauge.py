@@ -1,13 +1,15 @@
 """Does the reward-hacking gauge tell a hacked reward from a sound one? DCGAN (width 32) on the
-embedded digits, seed 0, three runs:
+embedded digits, three runs per seed:
 
 - ``baseline``: no reward (the lambda = 0 run every gain is measured against);
 - ``classifier``: the default ``classifier`` reward for sevens (the robust reward classifier,
   clipped log-probability, its default lambda and schedule);
 - ``naive``: the target-class log-probability from the plain, non-robust classifier
-  (``net=plain form=logprob``), mode backprop, lambda 3, no tilt, from half-way on.
+  (``net=plain form=logprob``), mode backprop, lambda --naive-lambda (300), no tilt, from
+  half-way on.
 
-    python benchmarks/hacking_gauge.py [--steps 1500] [--jobs 2] [--out runs/hacking-gauge]
+    python benchmarks/hacking_gauge.py [--steps 1500] [--seeds 0,1,2] [--naive-lambda 300]
+                                       [--jobs 2] [--out runs/hacking-gauge]
                                        [--samples 1000] [--audit-every 50]
 
 The reward runs log a cheap audit every --audit-every steps (reward, audit and FID on 256
@@ -18,12 +20,13 @@ table, writes results.json, and lays the runs out as a results directory (cells/
 with its report (report.md, report.html: the curves and the flagged grids beside the baseline's).
 
 Expected: ``naive`` flagged, its claimed gain far above the verified one; ``classifier`` not.
+At lambda 3 and 30 the naive setting is not hacked (at 30 the three digit networks agree that
+~95% of its samples are sevens, prototypical ones); from lambda ~300 it is (docs/rewards.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -51,15 +54,19 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "reward": "classifier",
         "mode": "backprop",
         "reward_params": {"target": TARGET, "net": "plain", "form": "logprob"},
-        "reward_weight": 3.0,
+        "reward_weight": 300.0,  # --naive-lambda
         "reward_tilt": 0.0,
         "reward_start": 0.5,
     },
 }
 
 
-def config_of(name: str, steps: int, width: int, audit_every: int) -> TrainConfig:
+def config_of(
+    name: str, seed: int, steps: int, width: int, audit_every: int, naive_lambda: float
+) -> TrainConfig:
     fields = dict(SETTINGS[name])
+    if name == "naive":
+        fields["reward_weight"] = naive_lambda
     if isinstance(fields.get("reward_start"), float):
         fields["reward_start"] = int(fields["reward_start"] * steps)
     if fields.get("reward"):
@@ -68,7 +75,7 @@ def config_of(name: str, steps: int, width: int, audit_every: int) -> TrainConfi
         backbone="dcgan",
         steps=steps,
         width=width,
-        seed=0,
+        seed=seed,
         device="cpu",
         log_every=25,
         sample_every=250,
@@ -77,12 +84,17 @@ def config_of(name: str, steps: int, width: int, audit_every: int) -> TrainConfi
     )
 
 
-def train_one(name: str, out: str, steps: int, width: int, audit_every: int) -> float:
+def cell_name(name: str, seed: int) -> str:
+    return f"{name}__seed{seed}"
+
+
+def train_one(job: tuple[str, int], out: str, args: argparse.Namespace) -> float:
     torch.set_num_threads(1)
-    run_dir = Path(out) / "cells" / name / "run"
+    name, seed = job
+    run_dir = Path(out) / "cells" / cell_name(name, seed) / "run"
     tic = time.perf_counter()
     if not (run_dir / "summary.json").exists():
-        config = config_of(name, steps, width, audit_every)
+        config = config_of(name, seed, args.steps, args.width, args.audit_every, args.naive_lambda)
         Trainer(config, run_dir, silent=True).run(resume=(run_dir / "checkpoint.pt").exists())
     return time.perf_counter() - tic
 
@@ -95,66 +107,67 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--audit-every", type=int, default=50)
+    parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds")
+    parser.add_argument("--naive-lambda", type=float, default=300.0)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default="runs/hacking-gauge")
     args = parser.parse_args()
     out = Path(args.out)
-    names = list(SETTINGS)
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    # baselines first: with --jobs 2 a seed's reward runs then train beside the next baseline
+    jobs = [(name, seed) for seed in seeds for name in SETTINGS]
     with ProcessPoolExecutor(args.jobs) as pool:
-        seconds = dict(
-            zip(
-                names,
-                pool.map(
-                    train_one,
-                    names,
-                    [str(out)] * len(names),
-                    [args.steps] * len(names),
-                    [args.width] * len(names),
-                    [args.audit_every] * len(names),
-                ),
-            )
-        )
+        timings = list(pool.map(train_one, jobs, [str(out)] * len(jobs), [args] * len(jobs)))
+    seconds = dict(zip(jobs, timings))
     eval_settings = {"samples": args.samples, "metrics": ["fid", "prc"], "prompts": []}
     eval_settings["batch_size"] = 250  # evaluate()'s default
-    evaluations = {
-        name: evaluate(
-            out / "cells" / name / "run",
-            samples=args.samples,
-            metrics=["fid", "prc"],
-            device="cpu",
-        )
-        for name in names
-    }
     rows = []
-    for name in names:
-        run_dir = out / "cells" / name / "run"
+    for name, seed in jobs:
+        cell = cell_name(name, seed)
+        run_dir = out / "cells" / cell / "run"
+        evaluation = evaluate(run_dir, samples=args.samples, metrics=["fid", "prc"], device="cpu")
         if name != "baseline":
+            baseline = cell_name("baseline", seed)
             section = gauge.measure(
                 run_dir,
-                out / "cells" / "baseline" / "run",
+                out / "cells" / baseline / "run",
                 samples=args.samples,
                 device="cpu",
-                baseline_cell="baseline",
+                baseline_cell=baseline,
             )
-            evaluations[name] = gauge.write_section(run_dir, section)
-        config = config_of(name, args.steps, args.width, args.audit_every)
+            evaluation = gauge.write_section(run_dir, section)
+        config = config_of(name, seed, args.steps, args.width, args.audit_every, args.naive_lambda)
         write_json(
-            out / "cells" / name / "result.json",
+            out / "cells" / cell / "result.json",
             {
-                "cell": name,
+                "cell": cell,
                 "status": "done",
                 "error": None,
-                "config": {"id": name, "train": config.to_dict(), "eval": eval_settings},
-                "seed": 0,
-                "eval": evaluations[name],
-                "timing_s": {"train": seconds[name]},
+                "config": {"id": cell, "train": config.to_dict(), "eval": eval_settings},
+                "seed": seed,
+                "eval": evaluation,
+                "timing_s": {"train": seconds[(name, seed)]},
             },
         )
-        rows.append(summarise(name, evaluations[name], seconds[name]))
+        rows.append({"seed": seed, **summarise(name, evaluation, seconds[(name, seed)])})
     print_table(rows)
+    flagged = {
+        name: sum(bool(r.get("hacked")) for r in rows if r["run"] == name)
+        for name in SETTINGS
+        if name != "baseline"
+    }
+    print(", ".join(f"{name} flagged in {n} of {len(seeds)} seeds" for name, n in flagged.items()))
     write_json(
         out / "results.json",
-        {"steps": args.steps, "width": args.width, "samples": args.samples, "runs": rows},
+        {
+            "steps": args.steps,
+            "width": args.width,
+            "samples": args.samples,
+            "seeds": seeds,
+            "naive_lambda": args.naive_lambda,
+            "flagged": flagged,
+            "runs": rows,
+        },
     )
     from rlgan_bench.report import write_reports
 
@@ -202,6 +215,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
     header = (
         "run",
+        "seed",
         "reward before -> after",
         "claimed sd",
         "7s (audit) before -> after",
@@ -219,6 +233,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             " | ".join(
                 [
                     r["run"],
+                    str(r["seed"]),
                     f"{fmt(r.get('reward_before'))} -> {fmt(r.get('reward_after'))}",
                     fmt(r.get("claimed"), "{:.2f}"),
                     f"{fmt(r.get('audit_before'))} -> {fmt(r.get('audit_after'))}",
@@ -234,8 +249,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         )
     for r in rows:
         if r.get("reasons"):
-            print(f"{r['run']}: {'; '.join(r['reasons'])}")
-    print(json.dumps({r["run"]: r.get("hacked") for r in rows}))
+            print(f"{r['run']} seed {r['seed']}: {'; '.join(r['reasons'])}")
 
 
 if __name__ == "__main__":
