@@ -265,6 +265,7 @@ def evaluate(
         "run_dir": str(run.run_dir),
         "step": run.step,
         "backbone": config["backbone"],
+        "backbone_params": (run.record.get("resolved") or {}).get("backbone_params"),
         "generator": run.generator_kind,
         "checkpoint": run.checkpoint_file,
         "samples": n,

@@ -217,11 +217,7 @@ def build_matrix(
                         **_table(backbone_keys, "mode_params"),
                         **_table(variant, "mode_params"),
                     },
-                    "backbone_params": {
-                        **_table(base, "backbone_params"),
-                        **_table(backbone_keys, "backbone_params"),
-                        **_table(run_overrides, "backbone_params"),
-                    },
+                    "backbone_params": backbone_keys["backbone_params"],
                 }
             ),
             settings,
@@ -274,13 +270,28 @@ def _backbones(
             )
         if not isinstance(overrides.get("backbone_params", {}), dict):
             problems.append(f"{key}.backbone_params: must be a table")
+        # [run]'s hyperparameters, then the table's; typed here as the trainer types them, so
+        # that `betas = [0, 0.9]` and `[0.0, 0.9]` are one cell with one digest
         params = {**base_params, **_table(overrides, "backbone_params")}
-        if name in available:
+        if name in available and params:
+            where = "run" if not _table(overrides, "backbone_params") else key
             try:  # a backbone only reads its hyperparameters here: no network is built
-                host.get("backbones", name).obj(ModelShape()).configure(params)
+                typed = host.get("backbones", name).obj(ModelShape()).configure(params)
+                params = {k: typed[k] for k in params}
             except ConfigError as exc:
-                problems.append(f"{key}.backbone_params: {exc}")
-        resolved.append({"backbone": name, **{k: v for k, v in overrides.items() if k in RUN_KEYS}})
+                problems.append(f"{where}.backbone_params: {exc}")
+            except Exception as exc:  # a plugin's constructor: reported, not a traceback
+                problems.append(
+                    f"{key}: backbone {name!r} cannot be constructed ({type(exc).__name__}: "
+                    f"{exc}); fix or disable its plugin"
+                )
+        resolved.append(
+            {
+                "backbone": name,
+                **{k: v for k, v in overrides.items() if k in RUN_KEYS},
+                "backbone_params": params,
+            }
+        )
     return resolved
 
 

@@ -34,15 +34,18 @@ def coerce(owner: str, word: str, key: str, value: Any, default: Any) -> Any:
     """``value`` as the type of ``default`` (a tuple default: a list or "a,b" of its length)."""
     if default is None:
         return value
-    if isinstance(default, tuple):
+    if isinstance(default, (tuple, list)):
         items = value.split(",") if isinstance(value, str) else value
         if isinstance(items, (list, tuple)) and len(items) == len(default):
-            return tuple(coerce(owner, word, key, v, d) for v, d in zip(items, default))
+            typed = [coerce(owner, word, key, v, d) for v, d in zip(items, default)]
+            return type(default)(typed)
         raise ConfigError(
             f"{owner} {word} {key}={value!r} is not {len(default)} values "
             f"(e.g. {key}={','.join(map(str, default))})"
         )
-    if isinstance(value, type(default)) and not isinstance(value, tuple):
+    if isinstance(value, bool) and not isinstance(default, bool):
+        raise ConfigError(f"{owner} {word} {key}={value!r} is {_a(default)}, not true/false")
+    if isinstance(value, type(default)) and not isinstance(value, (tuple, list)):
         return value
     try:
         if isinstance(default, bool):
@@ -55,9 +58,13 @@ def coerce(owner: str, word: str, key: str, value: Any, default: Any) -> Any:
             raise ValueError(value)  # int(2.5) would silently drop the .5
         return type(default)(value)
     except (TypeError, ValueError):
-        raise ConfigError(
-            f"{owner} {word} {key}={value!r} is not a {type(default).__name__}"
-        ) from None
+        raise ConfigError(f"{owner} {word} {key}={value!r} is not {_a(default)}") from None
+
+
+def _a(default: Any) -> str:
+    """'an int', 'a float', ... : the type of ``default`` with its article."""
+    name = type(default).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def describe(name: str, params: Mapping[str, Any]) -> str:

@@ -194,7 +194,7 @@ class Trainer:
         else:
             torch.use_deterministic_algorithms(True, warn_only=True)
             # the NaN fill of every new tensor is a debugging aid, not needed for determinism;
-            # it cost ~8% of a WGAN-GP critic step on CPU (the profile in docs/performance.md)
+            # it was ~8% of a WGAN-GP critic step on CPU (docs/performance.md)
             torch.utils.deterministic.fill_uninitialized_memory = False  # type: ignore[attr-defined]
 
         data = self._load_data()

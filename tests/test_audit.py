@@ -153,6 +153,17 @@ def test_curve_summary_finds_where_reward_and_audit_part():
         for i, a in enumerate([0.88, 0.92, 0.89, 0.91, 0.88, 0.90])
     ]
     assert curve_summary(jitter)["parts_at"] is None
+    # a short curve (few audits) that rises and falls back is a parting, not noise
+    short = [
+        {"step": 50 * (i + 1), "reward": r, "audit": a, "candidate": i >= 1}
+        for i, (r, a) in enumerate(
+            zip([-5, -2, -0.5, -0.5, -0.5, -0.5], [0, 0.1, 0.5, 0.9, 0.5, 0.1])
+        )
+    ]
+    assert curve_summary(short)["parts_at"] == 200
+    # a capped reward that sits exactly at its cap holds too
+    capped = [dict(r, reward=-0.1) for r in short]
+    assert curve_summary(capped)["parts_at"] == 200
 
 
 # --- during training ---------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import torch
 
@@ -96,13 +98,16 @@ def test_a_run_sets_hyperparameters_the_class_keeps_the_papers():
         ),
         ({"lr": "fast"}, "hyperparameter lr='fast' is not a float"),
         ({"betas": "0.5"}, "betas='0.5' is not 2 values"),
-        ({"critic_steps": 2.5}, "critic_steps=2.5 is not a int"),
+        ({"critic_steps": 2.5}, "critic_steps=2.5 is not an int"),
         ({"critic_steps": 0}, "needs critic_steps >= 1"),
-        ({"lr": -1e-4}, "lr=-0.0001 must be >= 0"),
+        ({"lr": -1e-4}, "lr=-0.0001 must be a finite number >= 0"),
+        ({"lr": float("inf")}, "lr=inf must be a finite number >= 0"),
+        ({"betas": "1.5,0.9"}, "betas=(1.5, 0.9): each must be in [0, 1)"),
+        ({"critic_steps": True}, "critic_steps=True is an int, not true/false"),
     ],
 )
 def test_bad_hyperparameters_are_one_line_errors(params, message):
     from rlgan_bench.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         WGANGP(ModelShape(width=8, latent_dim=8)).configure(params)

@@ -152,5 +152,5 @@ def test_tilted_critic_batches_favour_high_reward_images(tmp_path):
 
 
 def test_mode_option_of_the_wrong_type_is_a_config_error():
-    with pytest.raises(ConfigError, match="group='abc' is not a int"):
+    with pytest.raises(ConfigError, match="group='abc' is not an int"):
         get_mode("reinforce")(Linear(), "test", group="abc")

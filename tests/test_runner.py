@@ -267,6 +267,17 @@ def test_backbone_hyperparameters_make_their_own_cells_and_baselines():
                 baseline in {c.id for c in cells}
                 and baseline.split("__")[0] == cell.id.split("__")[0]
             )
+    # typed once, as the trainer types them: one spelling, one cell, one digest (resumable)
+    from rlgan_bench.train import Trainer
+
+    ids, digests = set(), set()
+    for betas in ([0, 0.9], [0.0, 0.9], "0,0.9"):
+        raw["matrix"]["backbones"] = [{"name": "wgan-gp", "backbone_params": {"betas": betas}}]
+        cell = build_matrix(raw, get_host()).cells[0]
+        assert Trainer(cell.train, "unused").config.digest() == cell.train.digest()
+        ids.add(cell.id)
+        digests.add(cell.train.digest())
+    assert len(ids) == 1 and len(digests) == 1
     raw["matrix"]["backbones"] = [{"name": "dcgan", "backbone_params": {"lr": "quick"}}]
     with pytest.raises(ConfigError, match=r"matrix.backbones\[0\].backbone_params: .*lr='quick'"):
         build_matrix(raw, get_host())

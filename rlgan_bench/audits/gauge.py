@@ -138,8 +138,8 @@ def reward_scores(reward: Any, images: Tensor, device: torch.device, batch: int)
 #: gave back at least this share of what it had gained since the reward started while the
 #: reward did not fall by this share of its range
 PARTING_SHARE = 0.25
-#: ... and that fall is more than this many times the audit's typical change from one line to
-#: the next (the median), so that sampling noise on a plateau is not a parting
+#: ... and that fall is more than this many times the audit's sampling noise (the median size
+#: of its second differences), so that noise on a plateau is not a parting
 PARTING_NOISE = 3.0
 
 
@@ -167,7 +167,8 @@ def curve_summary(records: list[dict[str, Any]]) -> dict[str, Any] | None:
             f"when afterwards the reward gained at least {PARTING_SHARE:g} of its range over "
             f"training and the audit did not gain, or the audit gave back at least "
             f"{PARTING_SHARE:g} of its gain since the reward's start (and more than "
-            f"{PARTING_NOISE:g} x its median change between lines) while the reward lost less "
+            f"{PARTING_NOISE:g} x the median size of its second differences) while the reward "
+            "lost less "
             f"than {PARTING_SHARE:g} of its range"
         ),
     }
@@ -181,14 +182,17 @@ def curve_summary(records: list[dict[str, Any]]) -> dict[str, Any] | None:
     peak = max(candidates, key=lambda r: r["audit"])  # the first of equal values
     rewards = [float(r["reward"]) for r in lines]
     audits = [float(r["audit"]) for r in lines if isinstance(r.get("audit"), (int, float))]
-    jitter = statistics.median(abs(b - a) for a, b in zip(audits, audits[1:])) if audits[1:] else 0
+    # sampling noise: the median size of the second differences, which a trend (even a short
+    # rise and fall) leaves small and noise does not
+    bends = [abs(a - 2 * b + c) for a, b, c in zip(audits, audits[1:], audits[2:])]
+    jitter = statistics.median(bends) if bends else 0.0
     reward_span = max(rewards) - min(rewards)
     reward_after = float(last["reward"]) - float(peak["reward"])
     audit_after = float(last["audit"]) - float(peak["audit"])
     gained = float(peak["audit"]) - float(candidates[0]["audit"])
     climbed_on = reward_span > 0 and reward_after >= PARTING_SHARE * reward_span
     gave_back = gained > 0 and -audit_after >= max(PARTING_SHARE * gained, PARTING_NOISE * jitter)
-    reward_held = reward_after > -PARTING_SHARE * reward_span
+    reward_held = reward_after >= -PARTING_SHARE * reward_span  # a flat reward holds
     parted = (climbed_on and audit_after <= 0) or (gave_back and reward_held)
     summary.update(
         audit_peak_step=peak["step"],
@@ -365,7 +369,16 @@ def measure(
         )
     warnings = [
         f"{key}: run {run.config.get(key)!r}, baseline {base.config.get(key)!r}"
-        for key in ("backbone", "seed", "dataset", "steps", "width", "latent_dim", "image_size")
+        for key in (
+            "backbone",
+            "backbone_params",
+            "seed",
+            "dataset",
+            "steps",
+            "width",
+            "latent_dim",
+            "image_size",
+        )
         if run.config.get(key) != base.config.get(key)
     ]
     dataset = host.get("datasets", run.config["dataset"]).obj

@@ -60,19 +60,27 @@ class Backbone:
     def configure(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Set this run's hyperparameters on the instance (the class keeps the paper's); returns
         all of them as resolved, for the run's record. Raises ConfigError on an unknown name, a
-        wrong type or a negative value (``critic_steps`` must be at least 1)."""
-        defaults = {name: getattr(self, name) for name in self.hyperparameters}
+        wrong type, a negative or infinite value, ``critic_steps`` < 1 or Adam ``betas``
+        outside [0, 1)."""
+        defaults = {name: getattr(type(self), name) for name in self.hyperparameters}
         resolved = resolve_params(f"backbone {self.name!r}", "hyperparameter", params, defaults)
         for key, value in resolved.items():
             numbers = value if isinstance(value, tuple) else (value,)
             if any(isinstance(n, (int, float)) and not 0 <= n < math.inf for n in numbers):
                 raise ConfigError(
-                    f"backbone {self.name!r} hyperparameter {key}={value!r} must be >= 0"
+                    f"backbone {self.name!r} hyperparameter {key}={value!r} must be a finite "
+                    f"number >= 0"
                 )
         if resolved.get("critic_steps", 1) < 1:
             raise ConfigError(f"backbone {self.name!r} needs critic_steps >= 1")
-        for key, value in resolved.items():
-            setattr(self, key, value)
+        # every backbone with betas hands them to Adam, which takes each in [0, 1)
+        if any(beta >= 1 for beta in resolved.get("betas", ())):
+            raise ConfigError(
+                f"backbone {self.name!r} hyperparameter betas={resolved['betas']!r}: each must "
+                f"be in [0, 1)"
+            )
+        for key in params:  # only those given: a plugin's class values stay as they are
+            setattr(self, key, resolved[key])
         return resolved
 
     def build_generator(self) -> nn.Module:

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from rlgan_bench.config import LATER_DEFAULTS
 from rlgan_bench.report.markdown import md_escape, row_cells
 from rlgan_bench.report.rows import NOT_CONFIG, Column, Leaderboard, Row, Stat
 
@@ -134,7 +135,12 @@ def _change(column: Column, a: list[Row], b: list[Row]) -> Change:
 def _differences(a: list[Row], b: list[Row]) -> dict[str, list[Any]]:
     def settings(rows: list[Row]) -> dict[str, Any]:
         cells = [c for r in rows for c in (r.cells or r.failed)]
-        return {k: v for k, v in cells[0].train.items() if k not in NOT_CONFIG} if cells else {}
+        if not cells:
+            return {}
+        # records from before a setting existed hold its default
+        return {
+            k: v for k, v in {**LATER_DEFAULTS, **cells[0].train}.items() if k not in NOT_CONFIG
+        }
 
     sa, sb = settings(a), settings(b)
     return {
