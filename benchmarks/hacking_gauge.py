@@ -19,7 +19,8 @@ evaluation network's share of sevens), their gap, the quality drift and the flag
 table, writes results.json, and lays the runs out as a results directory (cells/*/result.json)
 with its report (report.md, report.html: the curves and the flagged grids beside the baseline's).
 
-Expected: ``naive`` flagged, its claimed gain far above the verified one; ``classifier`` not.
+It also records the share of sevens by each of the three digit networks (plain, robust,
+evaluation) on the same samples. Expected: ``naive`` flagged, its claimed gain far above the verified one; ``classifier`` not.
 At lambda 3 and 30 the naive setting is not hacked (at 30 the three digit networks agree that
 ~95% of its samples are sevens, prototypical ones); from lambda ~300 it is (docs/rewards.md).
 """
@@ -27,6 +28,7 @@ At lambda 3 and 30 the naive setting is not hacked (at 30 the three digit networ
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -93,8 +95,12 @@ def train_one(job: tuple[str, int], out: str, args: argparse.Namespace) -> float
     name, seed = job
     run_dir = Path(out) / "cells" / cell_name(name, seed) / "run"
     tic = time.perf_counter()
+    config = config_of(name, seed, args.steps, args.width, args.audit_every, args.naive_lambda)
+    if (run_dir / "config.json").exists():
+        recorded = json.loads((run_dir / "config.json").read_text())["config_digest"]
+        if recorded != config.digest():  # e.g. another --naive-lambda or --steps
+            raise SystemExit(f"{run_dir} was trained with other settings; use another --out")
     if not (run_dir / "summary.json").exists():
-        config = config_of(name, seed, args.steps, args.width, args.audit_every, args.naive_lambda)
         Trainer(config, run_dir, silent=True).run(resume=(run_dir / "checkpoint.pt").exists())
     return time.perf_counter() - tic
 
@@ -149,7 +155,9 @@ def main() -> None:
                 "timing_s": {"train": seconds[(name, seed)]},
             },
         )
-        rows.append({"seed": seed, **summarise(name, evaluation, seconds[(name, seed)])})
+        row = summarise(name, evaluation, seconds[(name, seed)])
+        row["sevens_by_network"] = sevens_by_network(run_dir, args.samples)
+        rows.append({"seed": seed, **row})
     print_table(rows)
     flagged = {
         name: sum(bool(r.get("hacked")) for r in rows if r["run"] == name)
@@ -173,6 +181,29 @@ def main() -> None:
 
     paths = write_reports(out)
     print(f"results: {out / 'results.json'}; report: {paths['html']}")
+
+
+def sevens_by_network(run_dir: Path, samples: int) -> dict[str, float]:
+    """The share of the run's samples (evaluation latents, seed 0) that each shipped digit
+    network calls a seven: the plain classifier (the naive reward's), the robust reward
+    classifier (the default reward's) and the evaluation network (the audit's). Agreement of
+    the three says the samples are sevens; the plain one alone says they only fool it."""
+    from rlgan_bench.evaluate import generate, load_run
+    from rlgan_bench.models import digit_nets
+    from rlgan_bench.plugins import get_host
+
+    cpu = torch.device("cpu")
+    images = generate(load_run(run_dir, get_host(), cpu), samples, 250, 0, cpu)
+    images = images.float().div(127.5).sub(1.0)
+    nets = {
+        "plain": digit_nets.load_plain_classifier(cpu),
+        "robust": digit_nets.load_reward_classifier(cpu),
+        "eval": digit_nets.load_eval_net(cpu),
+    }
+    with torch.no_grad():
+        return {
+            k: float(net(images).argmax(1).eq(TARGET).float().mean()) for k, net in nets.items()
+        }
 
 
 def summarise(name: str, evaluation: dict[str, Any], seconds: float) -> dict[str, Any]:
@@ -226,6 +257,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         "FID",
         "hacked",
         "parts at",
+        "7s plain/robust/eval",
     )
     print(" | ".join(header))
     for r in rows:
@@ -244,6 +276,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
                     fmt(r["fid"], "{:.2f}"),
                     "-" if "hacked" not in r else ("YES" if r["hacked"] else "no"),
                     fmt(r.get("parts_at"), "{:.0f}"),
+                    "/".join(f"{v:.0%}" for v in r["sevens_by_network"].values()),
                 ]
             )
         )
