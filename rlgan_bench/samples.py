@@ -15,8 +15,17 @@ from rlgan_bench.data import to_uint8
 
 @torch.no_grad()
 def save_grid(generator: nn.Module, z: Tensor, path: Path, nrow: int = 8) -> None:
-    """Generate from a fixed latent batch and save an image grid (atomically)."""
-    images = generator(z).float()
+    """Generate from a fixed latent batch and save an image grid (atomically).
+
+    In eval mode, as evaluation generates: the grid shows the model that is scored (BatchNorm
+    with its running statistics), and its forward pass leaves those statistics, which the next
+    checkpoint saves, untouched."""
+    was_training = generator.training
+    generator.eval()
+    try:
+        images = generator(z).float()
+    finally:
+        generator.train(was_training)
     save_images_grid(images, path, nrow)
 
 

@@ -72,6 +72,11 @@ def test_run_writes_outputs(tmp_path):
     assert (out / "samples" / "step_000003.png").exists() and (out / "samples.png").exists()
     state = weights(out)
     assert state["step"] == 6 and "ema_generator" in state and "opt_g" in state
+    # the sample grid is drawn in eval mode: the EMA generator's BatchNorm statistics in the
+    # checkpoint are the generator's, not moved by the grid's batch
+    for name, value in state["generator"].items():
+        if "running" in name:
+            assert torch.equal(state["ema_generator"][name], value), name
 
 
 def test_same_seed_same_weights_on_cpu(tmp_path):
