@@ -174,6 +174,12 @@ def train(
         amp=not no_amp,
         **options,
     )
+    if config.reward is None and (config.audit_every or config.keep_best):
+        # a matrix's [run] may set them for every cell (lambda = 0 cells skip them); one
+        # run asking for them without a reward asked for something that cannot happen
+        raise ConfigError(
+            "--audit-every and --keep-best audit a reward against its audit; add --reward NAME"
+        )
     trainer = Trainer(config, out_dir, host=host_from(ctx), quiet=quiet)
     summary = trainer.run(resume=resume)
     click.echo(

@@ -76,6 +76,7 @@ def test_bad_values_are_one_line_errors(tmp_path):
         (["train", "--reward-param", "target"], "not KEY=VALUE"),
         (["train", "--dataset", "cifar10"], "--data-root"),
         (["train", "--backbone-param", "lr=x"], "backbone 'dcgan' hyperparameter lr='x'"),
+        (["train", "--audit-every", "50"], "add --reward NAME"),
     ]
     for args, expected in cases:
         result = run_cli(*args)
