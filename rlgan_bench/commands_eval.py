@@ -53,7 +53,7 @@ D = EVAL_DEFAULTS
     type=click.Choice(CLIP_MODEL_CHOICES),
     default=D["clip_model"],
     show_default=True,
-    help="Model of the CLIP score.",
+    help="Model of the CLIP score; auto: ViT-B/32 when present, else digits-clip-audit.",
 )
 @click.option(
     "--prompt",

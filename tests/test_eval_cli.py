@@ -92,7 +92,7 @@ def test_table_output_and_the_clip_score(run_dir):
         "is",
         "rlgan-digit-eval-net",
         "clip 'a handwritten seven'",
-        "digits-clip-main",
+        "digits-clip-audit",
         "modes covered",
         "different extractors",
     ):

@@ -233,7 +233,7 @@ def test_clip_metric_records_the_embedded_model_and_skips_without_prompts(heldou
     entry = result["metrics"]["clip"]
     assert entry["status"] == "ok"
     assert list(entry["values"]) == ["a handwritten seven"]
-    assert entry["record"]["extractor"] == "digits-clip-main"
+    assert entry["record"]["extractor"] == "digits-clip-audit"  # auto without ViT-B/32
     assert "embedded digits CLIP" in entry["record"]["model"]
     skipped = score_samples(images, heldout, DIGITS, metrics="clip", device="cpu")
     assert skipped["metrics"]["clip"]["status"] == "skipped"

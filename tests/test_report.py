@@ -288,7 +288,7 @@ def test_markdown_header_states_dataset_extractor_and_n(results_dir):
         "- FID, KID, precision, recall: rlgan-digit-eval-net (sha256 abadde160f0c), "
         "N = 40 generated vs 600 real (heldout)" in text
     )
-    assert "- CLIP score: digits-clip-main" in text and "N = 40 generated" in text
+    assert "- CLIP score: digits-clip-audit" in text and "N = 40 generated" in text
     leaderboard = text.split("## Failed cells")[0]
     table = [line for line in leaderboard.splitlines() if line.startswith("| ")]
     assert len(table) == 2 + 3

@@ -92,7 +92,9 @@ def load_scorer(choice: str, device: torch.device) -> ClipScorer:
         raise ConfigError(f"--clip-model {choice!r}: choose one of {', '.join(CHOICES)}")
     if choice == "auto":
         present = weights.status(weights.CLIP_VIT_B_32)["status"] == "present"
-        choice = weights.CLIP_VIT_B_32 if present else "digits-clip-main"
+        # without ViT-B/32, the embedded model that the `clip` reward cannot use, so that the
+        # score of a clip-reward run does not come from the network it was optimised against
+        choice = weights.CLIP_VIT_B_32 if present else "digits-clip-audit"
     path, digest = weights.require(choice)
     if choice == weights.CLIP_VIT_B_32:
         import clip
