@@ -4,7 +4,7 @@
     python scripts/train_digit_nets.py --only eval    # just one of them (reward, eval, plain)
 
 ``plain`` is the naive reward model of the reward-hacking gauge: the ``reward-net`` split,
-shifts and rotations only (no noise augmentation, no adversarial training), a few epochs.
+shifts and rotations only (no noise augmentation, no adversarial training), 30 epochs.
 
 Seeded and CPU-only: a rerun on the same machine and torch version writes the same bytes.
 The heldout split is only scored, never used to pick anything.

@@ -53,7 +53,7 @@ _FILES: dict[str, tuple[str, str, str]] = {
     "digit-plain-classifier": (
         "digit_plain_classifier.pt",
         "DigitNet on digits 'reward-net' (shifts and rotations only, no noise or adversarial "
-        "training, a few epochs); the naive reward model of `classifier` with net=plain",
+        "training, 30 epochs); the naive reward model of `classifier` with net=plain",
         "train_digit_nets",
     ),
     "digit-eval-net": (

@@ -11,9 +11,10 @@ other:
   recall and its logits the Inception Score and class histograms.
 
 A third, the *plain classifier* (``reward-net`` split, shifts and rotations only: no noise,
-no adversarial training, a few epochs), is the naive reward model of the reward-hacking
-gauge (``classifier`` reward with ``net=plain``): its gradients point at patterns that fool
-it, which the eval net does not see.
+no adversarial training, 30 epochs), is the naive reward model of the reward-hacking
+gauge (``classifier`` reward with ``net=plain``): at a large lambda (300 on the embedded
+digits) its gradients lead the generator to patterns that fool it and that neither the eval
+net nor the robust reward classifier sees.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ digit shapes rather than at invisible patterns).
 ``net`` picks the classifier: ``robust`` (default) the adversarially trained reward
 classifier, ``plain`` a classifier trained on the same split without noise augmentation or
 adversarial training. ``net=plain form=logprob`` is the naive setting that the reward-hacking
-gauge is shown on: its gradients lead to images that fool it and nothing else.
+gauge is shown on: at a large lambda (300 on the embedded digits; up to 100 it still draws
+sevens) its gradients lead to images that fool it and nothing else.
 """
 
 from __future__ import annotations
