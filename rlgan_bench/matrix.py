@@ -116,6 +116,21 @@ def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _shape_of(run: dict[str, Any], overrides: dict[str, Any]) -> ModelShape:
+    """The model shape a backbone's cells will have (channels: 1 when the dataset decides),
+    or the default shape when these keys are invalid (their validation reports them)."""
+    keys = {**run, **overrides}
+    try:
+        return ModelShape(
+            keys.get("image_size", 32),
+            keys.get("channels") or 1,
+            keys.get("latent_dim", 64),
+            keys.get("width", 64),
+        )
+    except (TypeError, ValueError):
+        return ModelShape()
+
+
 def backbone_label(name: str, params: dict[str, Any] | None) -> str:
     """A backbone in cell ids: its name, with a hash of its hyperparameters when a run sets
     them (``wgan-gp-1a2b3c4d``), so that two settings of one backbone are two cells."""
@@ -186,7 +201,7 @@ def build_matrix(
         )
 
     settings = _eval_settings(evaluation, host, problems)
-    backbones = _backbones(matrix, host, problems, _table(base, "backbone_params"))
+    backbones = _backbones(matrix, host, problems, base)
     seeds = matrix.get("seeds", [0])
     if not isinstance(seeds, list) or not all(isinstance(s, int) and s >= 0 for s in seeds):
         problems.append(f"matrix.seeds: must be a list of non-negative integers, got {seeds!r}")
@@ -242,7 +257,7 @@ def build_matrix(
 
 
 def _backbones(
-    matrix: dict[str, Any], host: PluginHost, problems: list[str], base_params: dict[str, Any]
+    matrix: dict[str, Any], host: PluginHost, problems: list[str], run: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """``backbones = ["dcgan", {name = "wgan-gp", steps = 200}]``: a name, or a table with a
     name and [run] keys that apply to that backbone only."""
@@ -272,11 +287,11 @@ def _backbones(
             problems.append(f"{key}.backbone_params: must be a table")
         # [run]'s hyperparameters, then the table's; typed here as the trainer types them, so
         # that `betas = [0, 0.9]` and `[0.0, 0.9]` are one cell with one digest
-        params = {**base_params, **_table(overrides, "backbone_params")}
+        params = {**_table(run, "backbone_params"), **_table(overrides, "backbone_params")}
         if name in available and params:
             where = "run" if not _table(overrides, "backbone_params") else key
             try:  # a backbone only reads its hyperparameters here: no network is built
-                typed = host.get("backbones", name).obj(ModelShape()).configure(params)
+                typed = host.get("backbones", name).obj(_shape_of(run, overrides)).configure(params)
                 params = {k: typed[k] for k in params}
             except ConfigError as exc:
                 problems.append(f"{where}.backbone_params: {exc}")

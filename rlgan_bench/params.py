@@ -31,21 +31,27 @@ def resolve_params(
 
 
 def coerce(owner: str, word: str, key: str, value: Any, default: Any) -> Any:
-    """``value`` as the type of ``default`` (a tuple default: a list or "a,b" of its length)."""
+    """``value`` as the type of ``default``. A tuple default is a fixed number of values (a list
+    or "a,b" of its length, each typed as its default); a list default takes any number ("a,b"
+    split at the commas)."""
     if default is None:
         return value
-    if isinstance(default, (tuple, list)):
+    if isinstance(default, tuple):
         items = value.split(",") if isinstance(value, str) else value
         if isinstance(items, (list, tuple)) and len(items) == len(default):
-            typed = [coerce(owner, word, key, v, d) for v, d in zip(items, default)]
-            return type(default)(typed)
+            return tuple(coerce(owner, word, key, v, d) for v, d in zip(items, default))
         raise ConfigError(
             f"{owner} {word} {key}={value!r} is not {len(default)} values "
             f"(e.g. {key}={','.join(map(str, default))})"
         )
+    if isinstance(default, list):
+        items = value.split(",") if isinstance(value, str) else value
+        if isinstance(items, (list, tuple)):
+            return list(items)
+        raise ConfigError(f"{owner} {word} {key}={value!r} is not a list")
     if isinstance(value, bool) and not isinstance(default, bool):
         raise ConfigError(f"{owner} {word} {key}={value!r} is {_a(default)}, not true/false")
-    if isinstance(value, type(default)) and not isinstance(value, (tuple, list)):
+    if isinstance(value, type(default)):
         return value
     try:
         if isinstance(default, bool):
