@@ -190,9 +190,13 @@ def _run_with_progress(
         disable=quiet,
     )
     matrix_task = progress.add_task("[bold]matrix", total=len(todo), status="")
-    in_process = executor == "local" and workers == 1 and not quiet
-    if in_process:
-        host.add_plugin(CellProgress(progress), name="rlgan-bench-progress")
+    # in this process, cells get their step progress through the host's hooks (the host of
+    # the same disabled plugins that run_cell gets)
+    cell_view = (
+        CellProgress(progress) if executor == "local" and workers == 1 and not quiet else None
+    )
+    if cell_view is not None:
+        host.add_plugin(cell_view, name="rlgan-bench-progress")
 
     def on_start(cell: Any) -> None:
         progress.update(matrix_task, status=f"running {cell.id}")
@@ -211,19 +215,23 @@ def _run_with_progress(
                 line += f": {record.get('error')}"
             click.echo(line)
 
-    with progress:
-        execute(
-            todo,
-            out,
-            executor=executor,
-            workers=workers,
-            device=device,
-            ray_address=ray_address,
-            on_start=on_start,
-            on_done=on_done,
-            quiet=True,
-            disabled=disabled,
-        )
+    try:
+        with progress:
+            execute(
+                todo,
+                out,
+                executor=executor,
+                workers=workers,
+                device=device,
+                ray_address=ray_address,
+                on_start=on_start,
+                on_done=on_done,
+                quiet=True,
+                disabled=disabled,
+            )
+    finally:
+        if cell_view is not None:
+            host.remove_plugin(cell_view)
 
 
 def _print_leaderboard(out: Path) -> None:

@@ -111,6 +111,13 @@ class PluginHost:
         self._add(plugin, Provider(name, version, False))
         self._components = None
 
+    def remove_plugin(self, plugin: Any) -> None:
+        """Unregister a plugin object added with :meth:`add_plugin`."""
+        if self.pm.is_registered(plugin):
+            self.pm.unregister(plugin)
+        self.providers.pop(id(plugin), None)
+        self._components = None
+
     # -- registration ------------------------------------------------------------------------
     def components(self, kind: str) -> dict[str, Component]:
         if self._components is None:
@@ -210,20 +217,20 @@ def _own_version() -> str:
     return __version__
 
 
-_default_host: PluginHost | None = None
+#: the process-wide hosts, one per set of disabled plugins (the empty set: the default host)
+_hosts: dict[frozenset[str], PluginHost] = {}
 
 
 def get_host(disabled: set[str] | None = None) -> PluginHost:
-    """The process-wide plugin host (a fresh one when `disabled` is given)."""
-    global _default_host
-    if disabled:
-        return PluginHost(disabled).load()
-    if _default_host is None:
-        _default_host = PluginHost().load()
-    return _default_host
+    """The process-wide plugin host for this set of disabled plugins: every caller in a process
+    that disables the same plugins sees the same host, and the plugins added to it (e.g. the
+    matrix view's per-cell progress)."""
+    key = frozenset(disabled or ())
+    if key not in _hosts:
+        _hosts[key] = PluginHost(set(key) or None).load()
+    return _hosts[key]
 
 
 def reset_host() -> None:
     """Forget the loaded plugins (after installing one in the same process, in tests)."""
-    global _default_host
-    _default_host = None
+    _hosts.clear()

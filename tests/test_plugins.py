@@ -63,6 +63,31 @@ def test_disabled_plugin_is_skipped(installed_toy_plugin):
     assert "dcgan" in host.components("backbones")
 
 
+def test_one_host_per_set_of_disabled_plugins_and_added_plugins_can_leave(installed_toy_plugin):
+    from rlgan_bench.plugins import get_host
+
+    reset_host()
+    # the run command and the cells it runs in-process get the same host, so a plugin the
+    # command adds (the per-cell progress view) reaches the cells with --disable-plugin too
+    assert get_host({"rlgan-toy-backbone"}) is get_host({"rlgan-toy-backbone"})
+    assert get_host({"rlgan-toy-backbone"}) is not get_host()
+    assert get_host(set()) is get_host(None)
+    host = get_host({"rlgan-toy-backbone"})
+    assert "toy-mlp" not in host.components("backbones")
+
+    class Watcher:
+        @hookimpl
+        def register_datasets(self, register):
+            pass
+
+    watcher = Watcher()
+    host.add_plugin(watcher, name="watcher")
+    assert any(p.name == "watcher" for p in host.all_providers())
+    host.remove_plugin(watcher)
+    assert not any(p.name == "watcher" for p in host.all_providers())
+    reset_host()
+
+
 def fake_distribution(site, name, module, source):
     """A real installed distribution as pip lays it out: a module and a .dist-info folder
     whose entry_points.txt names the module in the rlgan_bench group."""
