@@ -20,9 +20,10 @@ table, writes results.json, and lays the runs out as a results directory (cells/
 with its report (report.md, report.html: the curves and the flagged grids beside the baseline's).
 
 It also records the share of sevens by each of the three digit networks (plain, robust,
-evaluation) on the same samples. Expected: ``naive`` flagged, its claimed gain far above the verified one; ``classifier`` not.
-At lambda 3 and 30 the naive setting is not hacked (at 30 the three digit networks agree that
-~95% of its samples are sevens, prototypical ones); from lambda ~300 it is (docs/rewards.md).
+evaluation) on the same samples. Expected: ``naive`` flagged, its claimed gain far above the
+verified one; ``classifier`` not. At lambda 3 and 30 the naive setting is not hacked (at 30 the three digit networks agree that
+~95% of its samples are sevens, prototypical ones); from lambda ~300 it is
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -96,10 +97,6 @@ def train_one(job: tuple[str, int], out: str, args: argparse.Namespace) -> float
     run_dir = Path(out) / "cells" / cell_name(name, seed) / "run"
     tic = time.perf_counter()
     config = config_of(name, seed, args.steps, args.width, args.audit_every, args.naive_lambda)
-    if (run_dir / "config.json").exists():
-        recorded = json.loads((run_dir / "config.json").read_text())["config_digest"]
-        if recorded != config.digest():  # e.g. another --naive-lambda or --steps
-            raise SystemExit(f"{run_dir} was trained with other settings; use another --out")
     if not (run_dir / "summary.json").exists():
         Trainer(config, run_dir, silent=True).run(resume=(run_dir / "checkpoint.pt").exists())
     return time.perf_counter() - tic
@@ -122,6 +119,18 @@ def main() -> None:
     seeds = [int(seed) for seed in args.seeds.split(",")]
     # baselines first: with --jobs 2 a seed's reward runs then train beside the next baseline
     jobs = [(name, seed) for seed in seeds for name in SETTINGS]
+    for name, seed in jobs:  # before any training: a run in --out must be this benchmark's
+        recorded = out / "cells" / cell_name(name, seed) / "run" / "config.json"
+        if recorded.exists():
+            config = config_of(
+                name, seed, args.steps, args.width, args.audit_every, args.naive_lambda
+            )
+            saved = json.loads(recorded.read_text()).get("config", {})
+            same = json.loads(recorded.read_text()).get("config_digest") == config.digest()
+            if not same or saved.get("audit_every") != config.audit_every:
+                raise SystemExit(
+                    f"{recorded.parent} was trained with other settings; use another --out"
+                )
     with ProcessPoolExecutor(args.jobs) as pool:
         timings = list(pool.map(train_one, jobs, [str(out)] * len(jobs), [args] * len(jobs)))
     seconds = dict(zip(jobs, timings))

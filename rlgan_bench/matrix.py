@@ -38,7 +38,7 @@ from typing import Any
 
 from rlgan_bench.backbones.base import ModelShape
 from rlgan_bench.config import TrainConfig
-from rlgan_bench.errors import ConfigError
+from rlgan_bench.errors import ConfigError, RlganError
 from rlgan_bench.modes import MODES, get_mode
 from rlgan_bench.plugins import PluginHost
 
@@ -116,18 +116,14 @@ def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _shape_of(run: dict[str, Any], overrides: dict[str, Any]) -> ModelShape:
-    """The model shape a backbone's cells will have (channels: 1 when the dataset decides),
-    or the default shape when these keys are invalid (their validation reports them)."""
-    keys = {**run, **overrides}
+def _shape_of(run: dict[str, Any], overrides: dict[str, Any], host: PluginHost) -> ModelShape:
+    """The model shape a backbone's cells will have, or the default shape when these keys are
+    invalid (their validation reports them)."""
+    keys = {**TrainConfig().to_dict(), **run, **overrides}
     try:
-        return ModelShape(
-            keys.get("image_size", 32),
-            keys.get("channels") or 1,
-            keys.get("latent_dim", 64),
-            keys.get("width", 64),
-        )
-    except (TypeError, ValueError):
+        channels = keys["channels"] or host.get("datasets", keys["dataset"]).obj.channels
+        return ModelShape(keys["image_size"], channels, keys["latent_dim"], keys["width"])
+    except (TypeError, ValueError, RlganError):
         return ModelShape()
 
 
@@ -289,17 +285,24 @@ def _backbones(
         # that `betas = [0, 0.9]` and `[0.0, 0.9]` are one cell with one digest
         params = {**_table(run, "backbone_params"), **_table(overrides, "backbone_params")}
         if name in available and params:
-            where = "run" if not _table(overrides, "backbone_params") else key
             try:  # a backbone only reads its hyperparameters here: no network is built
-                typed = host.get("backbones", name).obj(_shape_of(run, overrides)).configure(params)
-                params = {k: typed[k] for k in params}
-            except ConfigError as exc:
-                problems.append(f"{where}.backbone_params: {exc}")
+                backbone = host.get("backbones", name).obj(_shape_of(run, overrides, host))
             except Exception as exc:  # a plugin's constructor: reported, not a traceback
+                first = (str(exc).strip().splitlines() or [""])[0]
                 problems.append(
                     f"{key}: backbone {name!r} cannot be constructed ({type(exc).__name__}: "
-                    f"{exc}); fix or disable its plugin"
+                    f"{first}); fix or disable its plugin"
                 )
+            else:
+                # [run]'s values alone first, so that an error names the key it came from
+                for where, given in (("run", _table(run, "backbone_params")), (key, params)):
+                    try:
+                        typed = backbone.configure(given)
+                    except ConfigError as exc:
+                        problems.append(f"{where}.backbone_params: {exc}")
+                        break
+                else:
+                    params = {k: typed[k] for k in params}
         resolved.append(
             {
                 "backbone": name,

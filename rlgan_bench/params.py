@@ -45,7 +45,7 @@ def coerce(owner: str, word: str, key: str, value: Any, default: Any) -> Any:
             f"(e.g. {key}={','.join(map(str, default))})"
         )
     if isinstance(default, list):
-        items = value.split(",") if isinstance(value, str) else value
+        items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
         if isinstance(items, (list, tuple)):
             return list(items)
         raise ConfigError(f"{owner} {word} {key}={value!r} is not a list")

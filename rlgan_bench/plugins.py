@@ -127,6 +127,8 @@ class PluginHost:
     def _collect(self) -> dict[str, dict[str, Component]]:
         """Call each plugin's register_* hooks; a plugin whose hook raises is marked broken
         and none of its components is kept."""
+        for provider in self.providers.values():  # collected anew after a plugin came or went
+            provider.components = {k: [] for k in KINDS}
         staged: dict[int, list[tuple[str, Any]]] = {}
         for kind in KINDS:
             caller = getattr(self.pm.hook, f"register_{kind}")
@@ -225,7 +227,7 @@ def get_host(disabled: set[str] | None = None) -> PluginHost:
     """The process-wide plugin host for this set of disabled plugins: every caller in a process
     that disables the same plugins sees the same host, and the plugins added to it (e.g. the
     matrix view's per-cell progress)."""
-    key = frozenset(disabled or ())
+    key = frozenset(disabled or ()) | frozenset(_disabled_from_env())  # what the host skips
     if key not in _hosts:
         _hosts[key] = PluginHost(set(key) or None).load()
     return _hosts[key]

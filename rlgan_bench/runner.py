@@ -174,7 +174,7 @@ def run_cell(
         # reward cells that ended before this baseline; never the baseline's failure (the
         # pass after the matrix tries again)
         with contextlib.suppress(Exception):
-            complete_audits(Path(out), device=device)
+            complete_audits(Path(out), host=host, device=device)
     return record
 
 

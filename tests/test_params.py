@@ -14,7 +14,7 @@ def resolve(**given):
 
 
 def test_values_from_toml_and_from_the_command_line_are_typed_alike():
-    from_cli = resolve(lr="2e-4", steps="3", betas="0.5,0.9", prompts="a one,a two", on="yes")
+    from_cli = resolve(lr="2e-4", steps="3", betas="0.5,0.9", prompts="a one, a two", on="yes")
     from_toml = resolve(lr=2e-4, steps=3, betas=[0.5, 0.9], prompts=["a one", "a two"], on=True)
     assert from_cli == from_toml
     assert from_cli == {

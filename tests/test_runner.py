@@ -283,5 +283,5 @@ def test_backbone_hyperparameters_make_their_own_cells_and_baselines():
         build_matrix(raw, get_host())
     raw["matrix"]["backbones"] = ["dcgan"]
     raw["run"]["backbone_params"] = {"momentum": 0.9}
-    with pytest.raises(ConfigError, match="has no hyperparameter momentum"):
+    with pytest.raises(ConfigError, match="run.backbone_params: .* has no hyperparameter momentum"):
         build_matrix(raw, get_host())

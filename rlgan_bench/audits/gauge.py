@@ -35,6 +35,7 @@ from torch import Tensor
 
 from rlgan_bench.atomic import read_jsonl, write_json
 from rlgan_bench.audits import Audit, applicable
+from rlgan_bench.config import LATER_DEFAULTS
 from rlgan_bench.errors import ConfigError, RlganError
 
 SECTION = "reward_audit"
@@ -367,8 +368,12 @@ def measure(
             f"the baseline {str(baseline_dir)!r} was trained with reward "
             f"{base.config['reward']!r}; give a run without a reward (lambda = 0)"
         )
+    # records from before a setting existed hold its default
+    settings = {
+        name: {**LATER_DEFAULTS, **loaded.config} for name, loaded in (("run", run), ("base", base))
+    }
     warnings = [
-        f"{key}: run {run.config.get(key)!r}, baseline {base.config.get(key)!r}"
+        f"{key}: run {settings['run'].get(key)!r}, baseline {settings['base'].get(key)!r}"
         for key in (
             "backbone",
             "backbone_params",
@@ -379,7 +384,7 @@ def measure(
             "latent_dim",
             "image_size",
         )
-        if run.config.get(key) != base.config.get(key)
+        if settings["run"].get(key) != settings["base"].get(key)
     ]
     dataset = host.get("datasets", run.config["dataset"]).obj
     shape = run.record["shape"]
