@@ -33,7 +33,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from rlgan_bench.atomic import read_jsonl, write_json
+from rlgan_bench.atomic import json_safe, read_jsonl, write_json
 from rlgan_bench.audits import Audit, applicable
 from rlgan_bench.config import LATER_DEFAULTS
 from rlgan_bench.errors import ConfigError, RlganError
@@ -476,18 +476,7 @@ def measure(
     curves = curve_summary(read_jsonl(run.run_dir / "audit.jsonl"))
     if curves is not None:
         section["over_training"] = curves
-    return finite(section)
-
-
-def finite(data: Any) -> Any:
-    """``data`` with NaN and infinities made None (JSON has no such numbers)."""
-    if isinstance(data, float):
-        return data if math.isfinite(data) else None
-    if isinstance(data, dict):
-        return {key: finite(value) for key, value in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [finite(value) for value in data]
-    return data
+    return json_safe(section)
 
 
 def write_section(run_dir: str | Path, section: dict[str, Any]) -> dict[str, Any]:

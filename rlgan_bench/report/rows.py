@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rlgan_bench.atomic import read_jsonl
+from rlgan_bench.atomic import json_safe, read_jsonl
 from rlgan_bench.config import LATER_DEFAULTS
 from rlgan_bench.errors import ConfigError, RlganError
 from rlgan_bench.metrics import COMPARISON_FIELDS, comparison_key
@@ -797,17 +797,6 @@ def format_stat(column: Column, stat: Stat | None) -> str:
     if stat.std is not None:
         text += f" ± {column.format_std(stat.std)}"
     return text
-
-
-def json_safe(data: Any) -> Any:
-    """``data`` with every NaN or infinity made None (JSON has no such numbers)."""
-    if isinstance(data, float):
-        return data if math.isfinite(data) else None
-    if isinstance(data, dict):
-        return {key: json_safe(value) for key, value in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [json_safe(value) for value in data]
-    return data
 
 
 def pareto_front(points: Sequence[tuple[float, float]]) -> list[bool]:
