@@ -125,9 +125,9 @@ def main() -> None:
             config = config_of(
                 name, seed, args.steps, args.width, args.audit_every, args.naive_lambda
             )
-            saved = json.loads(recorded.read_text()).get("config", {})
-            same = json.loads(recorded.read_text()).get("config_digest") == config.digest()
-            if not same or saved.get("audit_every") != config.audit_every:
+            record = json.loads(recorded.read_text())
+            same = record.get("config_digest") == config.digest()
+            if not same or record.get("config", {}).get("audit_every") != config.audit_every:
                 raise SystemExit(
                     f"{recorded.parent} was trained with other settings; use another --out"
                 )
