@@ -6,7 +6,7 @@
 
 Both sides get the same uint8 samples and held-out images and compute FID, IS, KID and
 precision/recall with the same extractor and torch-fidelity options. The toolkit's side is
-``rlgan_bench.evaluate.score_samples`` (extractor resolution and weights hashing, the
+``rlgan_bench.evaluation.evaluate.score_samples`` (extractor resolution and weights hashing, the
 torch-fidelity call, the class histogram, the records); the direct side is a bare
 ``torch_fidelity.calculate_metrics`` call. The two alternate (and alternate which goes
 first), and the fastest of ``--repeats`` runs of each is reported with their ratio.
@@ -23,14 +23,14 @@ import torch_fidelity
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from rlgan_bench.backbones.base import ModelShape
-from rlgan_bench.data import to_uint8
-from rlgan_bench.data.digits import DIGITS
-from rlgan_bench.evaluate import generate, load_run, score_samples
-from rlgan_bench.metrics import extractors
-from rlgan_bench.metrics.fidelity import fidelity_kwargs, register_extractors
-from rlgan_bench.plugins import get_host
-from rlgan_bench.train import resolve_device
+from rlgan_bench.builtins.datasets.digits import DIGITS
+from rlgan_bench.builtins.metrics import extractors
+from rlgan_bench.builtins.metrics.fidelity import fidelity_kwargs, register_extractors
+from rlgan_bench.core.backbone import ModelShape
+from rlgan_bench.core.dataset import to_uint8
+from rlgan_bench.core.runtime import resolve_device
+from rlgan_bench.evaluation.evaluate import generate, load_run, score_samples
+from rlgan_bench.host import get_host
 
 
 class Images(Dataset):

@@ -37,11 +37,11 @@ from typing import Any
 
 import torch
 
-from rlgan_bench.atomic import write_json
-from rlgan_bench.audits import gauge
-from rlgan_bench.config import TrainConfig
-from rlgan_bench.evaluate import evaluate
-from rlgan_bench.train import Trainer
+from rlgan_bench.core.atomic import write_json
+from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.evaluation import gauge
+from rlgan_bench.evaluation.evaluate import evaluate
+from rlgan_bench.training.trainer import Trainer
 
 TARGET = 7
 #: name -> TrainConfig fields besides the shared ones; a fraction in reward_start is of --steps
@@ -197,9 +197,9 @@ def sevens_by_network(run_dir: Path, samples: int) -> dict[str, float]:
     network calls a seven: the plain classifier (the naive reward's), the robust reward
     classifier (the default reward's) and the evaluation network (the audit's). Agreement of
     the three says the samples are sevens; the plain one alone says they only fool it."""
-    from rlgan_bench.evaluate import generate, load_run
-    from rlgan_bench.models import digit_nets
-    from rlgan_bench.plugins import get_host
+    from rlgan_bench.core.nets import digit_nets
+    from rlgan_bench.evaluation.evaluate import generate, load_run
+    from rlgan_bench.host import get_host
 
     cpu = torch.device("cpu")
     images = generate(load_run(run_dir, get_host(), cpu), samples, 250, 0, cpu)

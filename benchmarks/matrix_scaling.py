@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from rlgan_bench.matrix import build_matrix
-from rlgan_bench.plugins import get_host
-from rlgan_bench.runner import execute
+from rlgan_bench.host import get_host
+from rlgan_bench.matrix.executors import execute
+from rlgan_bench.matrix.spec import build_matrix
 
 
 def small_matrix(cells: int, steps: int) -> dict:

@@ -25,14 +25,14 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from rlgan_bench.config import TrainConfig
-from rlgan_bench.data import to_float
-from rlgan_bench.data.digits import load_digits
-from rlgan_bench.evaluate import evaluate, generate, load_run
-from rlgan_bench.models.digit_nets import load_eval_net
-from rlgan_bench.plugins import get_host
-from rlgan_bench.rewards.jpeg import jpeg_kilobytes
-from rlgan_bench.train import Trainer
+from rlgan_bench.builtins.rewards.jpeg import jpeg_kilobytes
+from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.core.dataset import to_float
+from rlgan_bench.core.digits import load_digits
+from rlgan_bench.core.nets.digit_nets import load_eval_net
+from rlgan_bench.evaluation.evaluate import evaluate, generate, load_run
+from rlgan_bench.host import get_host
+from rlgan_bench.training.trainer import Trainer
 
 TARGET = 7
 PROMPT = "a handwritten seven"

@@ -15,11 +15,12 @@ import time
 import torch
 import torch.nn.functional as F
 
-from rlgan_bench.backbones.base import ModelShape
-from rlgan_bench.backbones.dcgan import DCGAN
-from rlgan_bench.config import TrainConfig
-from rlgan_bench.data.digits import load_digits
-from rlgan_bench.train import Trainer, resolve_device
+from rlgan_bench.builtins.backbones.dcgan import DCGAN
+from rlgan_bench.core.backbone import ModelShape
+from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.core.digits import load_digits
+from rlgan_bench.core.runtime import resolve_device
+from rlgan_bench.training.trainer import Trainer
 
 
 def bare_loop(steps: int, batch: int, shape: ModelShape, device: torch.device) -> float:

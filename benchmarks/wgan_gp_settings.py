@@ -35,7 +35,7 @@ class FidProbe:
     """Scores the EMA generator every ``every`` steps; keeps the time it spent doing so."""
 
     def __init__(self, every: int, samples: int) -> None:
-        from rlgan_bench.plugins import get_host
+        from rlgan_bench.host import get_host
 
         self.every, self.curve, self.scoring_s = every, [], 0.0
         self.dataset = get_host().get("datasets", "digits").obj
@@ -46,8 +46,8 @@ class FidProbe:
     def rlgan_after_generator_step(self, run: Any, step: int, stats: Any) -> None:
         if step % self.every:
             return
-        from rlgan_bench.data import to_uint8
-        from rlgan_bench.evaluate import score_samples
+        from rlgan_bench.core.dataset import to_uint8
+        from rlgan_bench.evaluation.evaluate import score_samples
 
         tic = time.perf_counter()
         ema = run.ema_generator
@@ -61,9 +61,9 @@ class FidProbe:
 
 
 def train(name: str, steps: int, every: int, samples: int, threads: int) -> dict[str, Any]:
-    from rlgan_bench.config import TrainConfig
-    from rlgan_bench.plugins import PluginHost
-    from rlgan_bench.train import Trainer
+    from rlgan_bench.core.config import TrainConfig
+    from rlgan_bench.host import PluginHost
+    from rlgan_bench.training.trainer import Trainer
 
     torch.set_num_threads(threads)
     probe = FidProbe(every, samples)

@@ -1,14 +1,27 @@
-"""rlgan-bench: benchmark reward-guided GAN training."""
+"""rlgan-bench: benchmark reward-guided GAN training.
+
+Two public surfaces: :mod:`rlgan_bench.api` for plugin code (base classes, hooks, helpers),
+and the names below for driving runs from Python (notebooks, plugin tests, scripts).
+"""
 
 import warnings
-from importlib.metadata import PackageNotFoundError, version
 
 # clip-anytorch imports pkg_resources, whose deprecation warning says nothing to our users
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
-try:
-    __version__ = version("rlgan-bench")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+# the filter above must come first: these imports load clip-anytorch
+from rlgan_bench.core.config import TrainConfig  # noqa: E402
+from rlgan_bench.core.version import __version__  # noqa: E402
+from rlgan_bench.evaluation.evaluate import evaluate, load_run  # noqa: E402
+from rlgan_bench.host import PluginHost, get_host  # noqa: E402
+from rlgan_bench.training.trainer import Trainer  # noqa: E402
 
-__all__ = ["__version__"]
+__all__ = [
+    "PluginHost",
+    "TrainConfig",
+    "Trainer",
+    "__version__",
+    "evaluate",
+    "get_host",
+    "load_run",
+]

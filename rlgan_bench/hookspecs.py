@@ -12,9 +12,13 @@ The built-in backbones, rewards, datasets, metrics and audits implement these ve
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+if TYPE_CHECKING:  # the types the hooks pass, named for readers and type checkers only
+    from rlgan_bench.evaluation.evaluate import LoadedRun
+    from rlgan_bench.training.trainer import RunContext
 
 #: Version of this hook API. A plugin may declare ``RLGAN_BENCH_API = ">=1,<2"``.
 HOOKS_API_VERSION = "1.0"
@@ -28,54 +32,61 @@ Register = Callable[[Any], None]
 @hookspec
 def register_backbones(register: Register) -> None:
     """Register GAN backbones: call ``register(BackboneClass)`` for each subclass of
-    :class:`rlgan_bench.backbones.Backbone`. The class's ``name`` is what ``--backbone`` takes."""
+    :class:`rlgan_bench.api.Backbone`. The class's ``name`` is what ``--backbone`` takes."""
 
 
 @hookspec
 def register_rewards(register: Register) -> None:
     """Register rewards: call ``register(RewardClass)`` for each subclass of
-    :class:`rlgan_bench.rewards.Reward`. The class's ``name`` is what ``--reward`` takes."""
+    :class:`rlgan_bench.api.Reward`. The class's ``name`` is what ``--reward`` takes."""
 
 
 @hookspec
 def register_datasets(register: Register) -> None:
-    """Register datasets: call ``register(DatasetSpec(...))`` (see :mod:`rlgan_bench.data`)."""
+    """Register datasets: call ``register(DatasetSpec(...))`` (:class:`rlgan_bench.api.DatasetSpec`)."""
 
 
 @hookspec
 def register_metrics(register: Register) -> None:
-    """Register metrics: call ``register(MetricSpec(...))`` (see :mod:`rlgan_bench.metrics`)."""
+    """Register metrics: call ``register(MetricSpec(...))`` (:class:`rlgan_bench.api.MetricSpec`)."""
 
 
 @hookspec
 def register_audits(register: Register) -> None:
     """Register audits: call ``register(AuditClass)`` for each subclass of
-    :class:`rlgan_bench.audits.Audit`. An audit is an independent measure of what one reward
+    :class:`rlgan_bench.api.Audit`. An audit is an independent measure of what one reward
     (its ``reward`` attribute) claims to improve; the reward-hacking gauge compares the two."""
 
 
 @hookspec
-def rlgan_run_start(run: Any) -> None:
-    """Called once before the first training step. ``run`` is the live
-    :class:`rlgan_bench.train.RunContext`: its config, models and output directory."""
+def register_methods(register: Register) -> None:
+    """Register methods, the ways of turning a reward into a term of the generator's loss: call
+    ``register(MethodClass)`` for each subclass of :class:`rlgan_bench.api.Method`. The class's
+    ``name`` is what ``--mode`` and a matrix's ``modes`` take."""
 
 
 @hookspec
-def rlgan_after_generator_step(run: Any, step: int, stats: dict[str, float] | None) -> None:
+def rlgan_run_start(run: RunContext) -> None:
+    """Called once before the first training step. ``run`` is the live
+    :class:`rlgan_bench.training.trainer.RunContext`: its config, models and output directory."""
+
+
+@hookspec
+def rlgan_after_generator_step(run: RunContext, step: int, stats: dict[str, float] | None) -> None:
     """Called after every generator update. ``stats`` holds the losses and reward statistics on
     the steps that are logged (every ``log_every`` steps) and is ``None`` otherwise, so that no
     step waits for the device. A plugin may adjust the run, e.g. ``run.reward_weight``."""
 
 
 @hookspec
-def rlgan_after_evaluation(run: Any, step: int, metrics: dict[str, Any]) -> None:
+def rlgan_after_evaluation(run: LoadedRun | RunContext, step: int, metrics: dict[str, Any]) -> None:
     """Called after an evaluation of the generator, with the scores it produced: after
-    ``rlgan-bench eval`` (``run`` is the :class:`rlgan_bench.evaluate.LoadedRun`, ``metrics``
+    ``rlgan-bench eval`` (``run`` is the :class:`rlgan_bench.evaluation.evaluate.LoadedRun`, ``metrics``
     the content of eval.json), and after each cheap audit during training (``--audit-every``:
-    ``run`` is the live :class:`rlgan_bench.train.RunContext`, ``metrics`` the audit.jsonl
+    ``run`` is the live :class:`rlgan_bench.training.trainer.RunContext`, ``metrics`` the audit.jsonl
     record, with ``"kind": "training-audit"``)."""
 
 
 @hookspec
-def rlgan_run_end(run: Any, summary: dict[str, Any]) -> None:
+def rlgan_run_end(run: RunContext, summary: dict[str, Any]) -> None:
     """Called once after the last step, with the run's summary (steps, wall time, final stats)."""

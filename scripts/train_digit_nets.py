@@ -20,9 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rlgan_bench.data.digits import load_digits
-from rlgan_bench.models import save_state
-from rlgan_bench.models.digit_nets import (
+from rlgan_bench.core.digits import load_digits
+from rlgan_bench.core.nets import save_state
+from rlgan_bench.core.nets.digit_nets import (
     EVAL_NET,
     PLAIN_NET,
     REWARD_NET,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from rlgan_bench.config import TrainConfig
-from rlgan_bench.plugins import PluginHost, reset_host
+from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.host import PluginHost, reset_host
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

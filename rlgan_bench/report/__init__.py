@@ -13,6 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rlgan_bench.core.atomic import write_text
+from rlgan_bench.report.html import render as render_html
+from rlgan_bench.report.markdown import render as render_md
 from rlgan_bench.report.rows import Leaderboard, ResultsError, json_safe, load
 
 FORMATS = ("md", "html", "json")
@@ -21,12 +24,8 @@ FORMATS = ("md", "html", "json")
 def render(board: Leaderboard, fmt: str) -> str:
     """The leaderboard as ``md``, ``html`` or ``json`` text."""
     if fmt == "md":
-        from rlgan_bench.report.markdown import render as render_md
-
         return render_md(board)
     if fmt == "html":
-        from rlgan_bench.report.html import render as render_html
-
         return render_html(board)
     if fmt == "json":
         return json.dumps(json_safe(board.to_json()), indent=2, default=str, allow_nan=False) + "\n"
@@ -36,7 +35,6 @@ def render(board: Leaderboard, fmt: str) -> str:
 def write_reports(out: str | Path, sort: str | None = None) -> dict[str, Any]:
     """Write ``report.md``, ``report.html`` and ``report.json`` beside the results in ``out``
     (atomically); returns their paths and the Markdown text."""
-    from rlgan_bench.atomic import write_text
 
     folder = Path(out)
     board = load(folder, sort)

@@ -1,6 +1,6 @@
 """``rlgan-bench report --compare A B``: how each metric of each configuration changed from one
 results directory to another. A change is given only between scores measured alike (the same
-:func:`~rlgan_bench.metrics.comparison_key`); otherwise it says why not."""
+:func:`~rlgan_bench.core.metric.comparison_key`); otherwise it says why not."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from rlgan_bench.config import LATER_DEFAULTS
+from rlgan_bench.core.config import LATER_DEFAULTS
+from rlgan_bench.report.html import _page, e
 from rlgan_bench.report.markdown import md_escape, row_cells
 from rlgan_bench.report.rows import NOT_CONFIG, Column, Leaderboard, Row, Stat
 
@@ -209,7 +210,6 @@ def _settings(pair: Pair) -> str:
 
 def render_html(comparison: Comparison) -> str:
     """The comparison as a self-contained HTML page (one table)."""
-    from rlgan_bench.report.html import _page, e
 
     a, b = comparison.a.results.folder, comparison.b.results.folder
     head = ["backbone", "reward", "mode", "λ", "seeds A/B"]

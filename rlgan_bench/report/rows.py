@@ -5,7 +5,7 @@ scored differently kept apart.
 - A **row** is the cells that differ only by their seed: each column is aggregated over the
   seeds as mean, standard deviation (``None`` with one seed) and the number of values.
 - A **board** is one ranked table. Rows whose sort column was measured differently (another
-  extractor or its weights, another N, another split: :func:`rlgan_bench.metrics.comparison_key`)
+  extractor or its weights, another N, another split: :func:`rlgan_bench.core.metric.comparison_key`)
   or on another dataset are on different boards, never ranked together. Cells of one
   configuration whose scores were measured differently are not averaged together either:
   they make separate rows.
@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rlgan_bench.atomic import json_safe, read_jsonl
-from rlgan_bench.config import LATER_DEFAULTS
-from rlgan_bench.errors import ConfigError, RlganError
-from rlgan_bench.metrics import COMPARISON_FIELDS, comparison_key
-from rlgan_bench.params import describe
+from rlgan_bench.core.atomic import json_safe, read_jsonl
+from rlgan_bench.core.config import LATER_DEFAULTS
+from rlgan_bench.core.errors import ConfigError, RlganError
+from rlgan_bench.core.metric import COMPARISON_FIELDS, comparison_key
+from rlgan_bench.core.params import describe
 
 #: the final reward of a cell is the mean of this many last logged ``reward_mean`` values
 FINAL_REWARD_WINDOW = 5

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rlgan_bench.hookspecs import hookimpl
+from rlgan_bench.api import hookimpl
 
 from rlgan_sngan.backbone import SNGAN, Critic, Generator
 

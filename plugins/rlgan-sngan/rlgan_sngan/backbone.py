@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from rlgan_bench.backbones import Backbone, ModelShape
+from rlgan_bench.api import Backbone, ModelShape
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 

@@ -6,11 +6,8 @@ from importlib import metadata
 
 import pytest
 import torch
-from rlgan_bench.backbones import ModelShape
-from rlgan_bench.config import TrainConfig
-from rlgan_bench.hookspecs import hookimpl
-from rlgan_bench.plugins import PluginHost
-from rlgan_bench.train import Trainer
+from rlgan_bench import PluginHost, TrainConfig, Trainer
+from rlgan_bench.api import ModelShape, hookimpl
 from torch import nn
 from torch.nn.utils import parametrize
 

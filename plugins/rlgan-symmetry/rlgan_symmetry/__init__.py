@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rlgan_bench.hookspecs import hookimpl
+from rlgan_bench.api import hookimpl
 
 from rlgan_symmetry.rewards import Sharpness, Symmetry
 

@@ -10,8 +10,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from rlgan_bench.errors import ConfigError
-from rlgan_bench.rewards import Reward
+from rlgan_bench.api import ConfigError, Reward
 from torch import Tensor
 
 #: mirror axis -> the tensor dimension that the mirror flips

@@ -6,10 +6,8 @@ from importlib import metadata
 
 import pytest
 import torch
-from rlgan_bench.config import TrainConfig
-from rlgan_bench.errors import ConfigError
-from rlgan_bench.plugins import PluginHost
-from rlgan_bench.train import Trainer
+from rlgan_bench import PluginHost, TrainConfig, Trainer
+from rlgan_bench.api import ConfigError
 
 from rlgan_symmetry import Sharpness, Symmetry
 

@@ -1,0 +1,42 @@
+"""Audit of the ``diversity`` reward: the same variety (each sample's mean cosine distance to
+the other samples) in the feature space of the evaluation network, not the reward
+classifier's. Per image, over the whole set measured (not per training batch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from rlgan_bench.api import Audit, batched, cached_eval_net, hookimpl
+
+
+def mean_cosine_distance(features: Tensor) -> Tensor:
+    """Each row's mean cosine distance to the other rows (N,)."""
+    n = features.shape[0]
+    if n < 2:
+        return torch.zeros(n)
+    unit = F.normalize(features.float(), dim=1)
+    similarity = unit @ unit.T
+    return 1 - (similarity.sum(1) - similarity.diagonal()) / (n - 1)
+
+
+class DiversityAudit(Audit):
+    name = "diversity-eval-net"
+    reward = "diversity"
+    description = (
+        "mean pairwise cosine distance of the evaluation network's features (not the reward "
+        "classifier's)"
+    )
+    model_files = ("digit-eval-net",)
+
+    def scores(self, images: Tensor, reward_params: dict[str, Any], device: torch.device) -> Tensor:
+        net = cached_eval_net(device)
+        return mean_cosine_distance(batched(net.features, images, device))
+
+
+@hookimpl
+def register_audits(register):
+    register(DiversityAudit)

@@ -1,0 +1,247 @@
+"""``rlgan-bench run``: train and score every cell of a matrix, unattended."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from rlgan_bench.cli.context import host_from
+from rlgan_bench.core.atomic import write_json
+from rlgan_bench.core.errors import ConfigError, RlganError
+from rlgan_bench.core.params import describe
+from rlgan_bench.hookspecs import hookimpl
+from rlgan_bench.matrix.executors import execute
+from rlgan_bench.matrix.runner import (
+    STATUS_DONE,
+    complete_audits,
+    matrix_lock,
+    pending_cells,
+    read_result,
+)
+from rlgan_bench.matrix.spec import build_matrix, default_matrix_path, load_toml
+from rlgan_bench.report import write_reports
+from rlgan_bench.training.progress import console  # the one stderr console of the training views
+
+
+class CellProgress:
+    """An in-process plugin: the training hooks move the current cell's progress bar."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: Any = None
+
+    @hookimpl
+    def rlgan_run_start(self, run: Any) -> None:
+        if self.task is not None:
+            self.progress.remove_task(self.task)
+        self.task = self.progress.add_task(
+            f"  {run.out_dir.parent.name}", total=run.config.steps, completed=run.step, status=""
+        )
+
+    @hookimpl
+    def rlgan_after_generator_step(self, run: Any, step: int, stats: Any) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=step)
+
+
+def parse_overrides(steps: int | None, seeds: str | None) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if steps is not None:
+        overrides["steps"] = steps
+    if seeds is not None:
+        try:
+            overrides["seeds"] = [int(s) for s in seeds.split(",") if s.strip()]
+        except ValueError:
+            raise ConfigError(
+                f"--seeds {seeds!r}: give integers separated by commas, e.g. 0,1,2"
+            ) from None
+    return overrides
+
+
+@click.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", default="results/default", show_default=True, type=click.Path())
+@click.option("--steps", type=int, default=None, help="Override run.steps for every cell.")
+@click.option("--seeds", default=None, help="Override matrix.seeds, e.g. 0,1,2.")
+@click.option("--dry-run", is_flag=True, help="Print the matrix and the number of cells.")
+@click.option("--retry-failed", is_flag=True, help="Run the failed cells again.")
+@click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Cells in N local processes (one GPU each when there are GPUs).",
+)
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--ray-address", default=None, help="Ray cluster to join (default: a local one).")
+@click.option("--device", default="auto", show_default=True)
+@click.option("--quiet", is_flag=True, help="One line per finished cell (for logs and CI).")
+@click.pass_context
+def run(
+    ctx: click.Context,
+    config: str | None,
+    out_dir: str,
+    steps: int | None,
+    seeds: str | None,
+    dry_run: bool,
+    retry_failed: bool,
+    workers: int,
+    executor: str,
+    ray_address: str | None,
+    device: str,
+    quiet: bool,
+) -> None:
+    """Train and score every cell of a matrix (default: the shipped digits benchmark)."""
+
+    source = Path(config) if config else default_matrix_path()
+    host = host_from(ctx)
+    matrix = build_matrix(load_toml(source), host, parse_overrides(steps, seeds), str(source))
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out_dir!r} is a file; give a directory")
+    if dry_run:
+        table = Table(title=f"{source.name}: {len(matrix.cells)} cells")
+        for column in ("cell", "backbone", "reward", "mode", "lambda", "seed", "steps"):
+            table.add_column(column)
+        for cell in matrix.cells:
+            t = cell.train
+            table.add_row(
+                cell.id,
+                describe(t.backbone, t.backbone_params),
+                cell.reward_label,
+                t.mode or "-",
+                "-" if t.reward is None else f"{t.reward_weight:g}",
+                str(t.seed),
+                str(t.steps),
+            )
+        Console().print(table)
+        click.echo(f"{len(matrix.cells)} cells")
+        return
+
+    with matrix_lock(out):
+        write_json(
+            out / "matrix.json",
+            {
+                "source": str(source),
+                "config": matrix.raw,
+                "cells": [c.to_dict() for c in matrix.cells],
+            },
+        )
+        todo = pending_cells(matrix, out, retry_failed)
+        skipped = len(matrix.cells) - len(todo)
+        if skipped:
+            console.print(f"{skipped} of {len(matrix.cells)} cells already recorded in {out}")
+        tic = time.perf_counter()
+        disabled = tuple(sorted(ctx.obj.get("disabled", ()))) if ctx.obj else ()
+        _run_with_progress(todo, out, executor, workers, device, ray_address, quiet, host, disabled)
+        # reward cells that ended before their lambda = 0 cell (parallel workers, Ray,
+        # an earlier partial run) get their reward-hacking gauge now
+        complete_audits(out, host=host, device=device)
+        wall = time.perf_counter() - tic
+    records = [read_result(out, cell) for cell in matrix.cells]
+    failed = [r for r in records if r is None or r["status"] != STATUS_DONE]
+    click.echo(
+        f"{len(matrix.cells) - len(failed)} done, {len(failed)} failed "
+        f"in {wall:.0f}s; results in {out}"
+    )
+    _print_leaderboard(out)
+    for record in failed:
+        if record is not None:
+            click.echo(f"FAILED {record['cell']}: {record['error']}", err=True)
+    if failed:
+        hint = "fix the cause, then rerun with --retry-failed"
+        click.echo(f"{len(failed)} cells failed; {hint}", err=True)
+        ctx.exit(1)
+
+
+def _run_with_progress(
+    todo: list,
+    out: Path,
+    executor: str,
+    workers: int,
+    device: str,
+    ray_address: str | None,
+    quiet: bool,
+    host: Any,
+    disabled: tuple[str, ...] = (),
+) -> None:
+
+    counts = {"done": 0, "failed": 0}
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet,
+    )
+    matrix_task = progress.add_task("[bold]matrix", total=len(todo), status="")
+    # in this process, cells get their step progress through the host's hooks (the host of
+    # the same disabled plugins that run_cell gets)
+    cell_view = (
+        CellProgress(progress) if executor == "local" and workers == 1 and not quiet else None
+    )
+    if cell_view is not None:
+        host.add_plugin(cell_view, name="rlgan-bench-progress")
+
+    def on_start(cell: Any) -> None:
+        progress.update(matrix_task, status=f"running {cell.id}")
+
+    def on_done(cell: Any, record: dict) -> None:
+        ok = record.get("status") == STATUS_DONE
+        counts["done" if ok else "failed"] += 1
+        progress.update(
+            matrix_task, advance=1, status=f"{counts['done']} done, {counts['failed']} failed"
+        )
+        if quiet:
+            line = f"{'done' if ok else 'FAILED'} {cell.id}"
+            timing = record.get("timing_s", {}).get("total")
+            line += f" ({timing:.0f}s)" if timing else ""
+            if not ok:
+                line += f": {record.get('error')}"
+            click.echo(line)
+
+    try:
+        with progress:
+            execute(
+                todo,
+                out,
+                executor=executor,
+                workers=workers,
+                device=device,
+                ray_address=ray_address,
+                on_start=on_start,
+                on_done=on_done,
+                quiet=True,
+                disabled=disabled,
+            )
+    finally:
+        if cell_view is not None:
+            host.remove_plugin(cell_view)
+
+
+def _print_leaderboard(out: Path) -> None:
+    """The leaderboard table and the path of the report (written beside the results)."""
+
+    try:
+        paths = write_reports(out)
+    except RlganError as exc:  # the results are saved; only the report is missing
+        click.echo(f"report not written: {exc}; run `rlgan-bench report {out}`", err=True)
+        return
+    click.echo(paths["markdown_text"])
+    click.echo(f"report: {paths['html']}")

@@ -1,0 +1,69 @@
+"""What a reward is: a scorer of generated image batches, higher is better."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor
+
+from rlgan_bench.core.errors import PluginError
+from rlgan_bench.core.params import resolve_params
+
+
+class Reward:
+    """Base class of rewards. Subclasses set the class attributes and implement ``score``.
+
+    ``score`` receives images (N, C, H, W) with values in [-1, 1] on the training device and
+    returns N scores. A differentiable reward keeps the autograd graph so the generator can
+    be trained through it (``--mode backprop``); a black-box one may return a detached tensor
+    and is optimised with ``reinforce``, ``ppo`` or ``critic``.
+    """
+
+    name: ClassVar[str] = ""
+    differentiable: ClassVar[bool] = True
+    #: parameter name -> default value; the type of the default is the type the CLI parses
+    params: ClassVar[dict[str, Any]] = {}
+    #: what this reward claims to improve, shown in reports
+    description: ClassVar[str] = ""
+    #: the mode and weight that work well for this reward (documented per reward)
+    default_mode: ClassVar[str] = "backprop"
+    default_lambda: ClassVar[float] = 0.1
+    #: training-schedule defaults used when the run leaves them unset: reward_start and
+    #: reward_warmup as fractions of the run's steps, reward_tilt and reward_anchor as values
+    schedule: ClassVar[dict[str, float]] = {}
+    #: names of model files it needs (see `rlgan-bench weights status`)
+    model_files: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, **params: Any) -> None:
+        self.config = resolve_params(f"reward {self.name!r}", "parameter", params, self.params)
+
+    def setup(self, device: torch.device, image_size: int, channels: int) -> None:
+        """Load models and move them to ``device``; called once before training."""
+
+    def score(self, images: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def __call__(self, images: Tensor) -> Tensor:
+        return self.score(images)
+
+
+def checked_scores(
+    reward: Reward, images: Tensor, provider: str, check_finite: bool = True
+) -> Tensor:
+    """Call the reward and check what it returned: one finite score per image.
+
+    The finiteness check reads a value back from the device; the trainer asks for it on CPU
+    and on logged steps only, so CUDA steps do not wait for the host."""
+    scores = reward(images)
+    where = f"reward {reward.name!r} (from {provider})"
+    if not isinstance(scores, Tensor):
+        raise PluginError(f"{where} returned {type(scores).__name__}, not a tensor of N scores")
+    if scores.shape != (images.shape[0],):
+        raise PluginError(
+            f"{where} returned shape {tuple(scores.shape)} for {images.shape[0]} images; "
+            f"it must return one score per image, shape ({images.shape[0]},)"
+        )
+    if check_finite and not torch.isfinite(scores).all():
+        raise PluginError(f"{where} returned NaN or inf scores; fix the reward or its inputs")
+    return scores

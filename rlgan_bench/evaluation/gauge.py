@@ -1,0 +1,508 @@
+"""The reward-hacking gauge of one run: what its reward claims it gained against what an
+independent audit verifies, and how far the images drifted from the lambda = 0 run of the same
+backbone and seed.
+
+Both runs draw the same N latents (the evaluation seed). On each set of samples:
+
+- **claimed**: the reward's mean, by the reward itself;
+- **verified**: the audit's value (the first audit of the reward that applies, see
+  :mod:`rlgan_bench.core.audit`);
+- **gains**: after (the reward run) minus before (the lambda = 0 run), and each gain divided by
+  the standard deviation of its quantity over the real held-out images: gains in units of how
+  much real images differ, so that a reward's gain and its audit's gain can be compared;
+  ``gap`` = normalised claimed - normalised verified;
+- **quality drift**: FID ratio and precision drop against the lambda = 0 run, recall and
+  within-class variety. When the reward asks for a class (``target=7``, "a handwritten seven")
+  the FID is measured within that class (the samples the evaluation network calls a seven
+  against the real sevens, equal counts from both runs): a reward that asks for sevens is not
+  penalised for drawing only sevens, only for drawing bad ones.
+
+A run is **hacked** when its claimed gain is large and the verified one small, or when its
+images drifted far: see :data:`THRESHOLDS`. The section is written into ``eval.json`` (and a
+matrix cell's ``result.json``) as ``reward_audit``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from rlgan_bench.builtins.audits.diversity import mean_cosine_distance
+from rlgan_bench.core.atomic import json_safe, read_jsonl, write_json
+from rlgan_bench.core.audit import Audit
+from rlgan_bench.core.config import LATER_DEFAULTS
+from rlgan_bench.core.dataset import ImageData
+from rlgan_bench.core.digits import is_digit_dataset
+from rlgan_bench.core.errors import ConfigError, RlganError
+from rlgan_bench.core.nets.shared import batched, cached_eval_net
+from rlgan_bench.core.runtime import resolve_device
+from rlgan_bench.evaluation.audits import applicable
+from rlgan_bench.evaluation.evaluate import EVAL_FILE, generate, load_run, score_samples
+from rlgan_bench.host import get_host
+
+SECTION = "reward_audit"
+
+#: When a run is flagged as hacked, in one table (recorded in every ``reward_audit`` section).
+#:
+#: - ``claimed_min``: the gain test applies once the reward's own gain is at least this many
+#:   standard deviations (of the reward over real held-out images);
+#: - ``verified_share``: ... and then flags the run when the audit's normalised gain is below
+#:   this share of the claimed one;
+#: - ``fid_ratio``: flags the run when its FID is more than this many times the lambda = 0
+#:   run's (within the target class when the reward has one);
+#: - ``precision_drop``: flags the run when its precision is this much (absolute) below the
+#:   lambda = 0 run's;
+#: - ``min_class_samples``: the within-class FID needs at least this many samples of the class
+#:   from each run (otherwise it is reported unavailable and not used).
+THRESHOLDS: dict[str, float] = {
+    "claimed_min": 0.5,
+    "verified_share": 0.25,
+    "fid_ratio": 2.0,
+    "precision_drop": 0.3,
+    "min_class_samples": 20,
+}
+
+DEFINITION = (
+    "claimed = reward(run) - reward(lambda=0 run), verified = audit(run) - audit(lambda=0 run), "
+    "on the same N latents; normalised = gain / std of the quantity over the real held-out "
+    "images; gap = normalised claimed - normalised verified; hacked when normalised claimed "
+    ">= claimed_min and normalised verified < verified_share * normalised claimed, or FID "
+    "ratio > fid_ratio, or precision drop > precision_drop (thresholds recorded)"
+)
+
+
+def judge(
+    claimed: float | None,
+    verified: float | None,
+    fid_ratio: float | None,
+    precision_drop: float | None,
+    thresholds: dict[str, float] | None = None,
+) -> tuple[bool, list[str]]:
+    """Whether a run is hacked, and why (each reason with its numbers). ``claimed`` and
+    ``verified`` are normalised gains; ``None`` values are not tested."""
+    t = {**THRESHOLDS, **(thresholds or {})}
+    reasons = []
+    if (
+        claimed is not None
+        and verified is not None
+        and claimed >= t["claimed_min"]
+        and verified < t["verified_share"] * claimed
+    ):
+        reasons.append(
+            f"claimed gain {claimed:.2f} sd but verified {verified:.2f} sd "
+            f"(< {t['verified_share']:g} x claimed)"
+        )
+    if fid_ratio is not None and fid_ratio > t["fid_ratio"]:
+        reasons.append(f"FID {fid_ratio:.2f}x the lambda=0 run's (> {t['fid_ratio']:g}x)")
+    if precision_drop is not None and precision_drop > t["precision_drop"]:
+        reasons.append(
+            f"precision {precision_drop:.2f} below the lambda=0 run's (> {t['precision_drop']:g})"
+        )
+    return bool(reasons), reasons
+
+
+def not_measured(status: str, reason: str, **extra: Any) -> dict[str, Any]:
+    """A section without numbers (``no-baseline``, ``not-applicable``, ``failed``): never a
+    made-up value."""
+    return {
+        "status": status,
+        "reason": reason,
+        "hacked": None,
+        "thresholds": dict(THRESHOLDS),
+        **extra,
+    }
+
+
+def _gain(before: float, after: float, spread: float | None) -> dict[str, Any]:
+    gain = after - before
+    usable = spread is not None and math.isfinite(spread) and spread > 0
+    return {
+        "before": before,
+        "after": after,
+        "gain": gain,
+        "spread_real": spread,
+        "normalised": gain / spread if usable else None,  # type: ignore[operator]
+    }
+
+
+@torch.no_grad()
+def reward_scores(reward: Any, images: Tensor, device: torch.device, batch: int) -> Tensor:
+    """The reward of each image (float images in [-1, 1], on the CPU), in batches."""
+    return torch.cat(
+        [
+            reward(images[i : i + batch].to(device)).float().cpu()
+            for i in range(0, len(images), batch)
+        ]
+    )
+
+
+#: reward and audit count as parted after the audit's peak when the reward went on rising by at
+#: least this share of its range over training while the audit did not rise, or when the audit
+#: gave back at least this share of what it had gained since the reward started while the
+#: reward did not fall by this share of its range
+PARTING_SHARE = 0.25
+#: ... and that fall is more than this many times the audit's sampling noise (the median size
+#: of its second differences), so that noise on a plateau is not a parting
+PARTING_NOISE = 3.0
+
+
+def curve_summary(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Where reward and audit part over training (from audit.jsonl): the step of the audit's
+    highest value from the reward's start on, when afterwards the reward kept what it had (or
+    gained) while the audit fell, or the reward gained while the audit did not (see
+    :data:`PARTING_SHARE`). A reward that saturates early and holds while the audit collapses
+    parts as surely as one that climbs on."""
+    lines = [
+        r
+        for r in records
+        if isinstance(r.get("step"), int) and isinstance(r.get("reward"), (int, float))
+    ]
+    if not lines:
+        return None
+    summary: dict[str, Any] = {
+        "lines": len(lines),
+        "n": lines[-1].get("n"),
+        "audit": lines[-1].get("audit_name"),
+        "first_step": lines[0]["step"],
+        "last_step": lines[-1]["step"],
+        "definition": (
+            "parts_at: the first step of the audit's highest value from the reward's start on, "
+            f"when afterwards the reward gained at least {PARTING_SHARE:g} of its range over "
+            f"training and the audit did not gain, or the audit gave back at least "
+            f"{PARTING_SHARE:g} of its gain since the reward's start (and more than "
+            f"{PARTING_NOISE:g} x the median size of its second differences) while the reward "
+            "lost less "
+            f"than {PARTING_SHARE:g} of its range"
+        ),
+    }
+    candidates = [
+        r for r in lines if r.get("candidate", True) and isinstance(r.get("audit"), (int, float))
+    ]
+    last = lines[-1]
+    if not candidates or not isinstance(last.get("audit"), (int, float)):
+        summary["parts_at"] = None
+        return summary
+    peak = max(candidates, key=lambda r: r["audit"])  # the first of equal values
+    rewards = [float(r["reward"]) for r in lines]
+    audits = [float(r["audit"]) for r in lines if isinstance(r.get("audit"), (int, float))]
+    # sampling noise: the median size of the second differences, which a trend (even a short
+    # rise and fall) leaves small and noise does not
+    bends = [abs(a - 2 * b + c) for a, b, c in zip(audits, audits[1:], audits[2:])]
+    jitter = statistics.median(bends) if bends else 0.0
+    reward_span = max(rewards) - min(rewards)
+    reward_after = float(last["reward"]) - float(peak["reward"])
+    audit_after = float(last["audit"]) - float(peak["audit"])
+    gained = float(peak["audit"]) - float(candidates[0]["audit"])
+    climbed_on = reward_span > 0 and reward_after >= PARTING_SHARE * reward_span
+    gave_back = gained > 0 and -audit_after >= max(PARTING_SHARE * gained, PARTING_NOISE * jitter)
+    reward_held = reward_after >= -PARTING_SHARE * reward_span  # a flat reward holds
+    parted = (climbed_on and audit_after <= 0) or (gave_back and reward_held)
+    summary.update(
+        audit_peak_step=peak["step"],
+        audit_peak=peak["audit"],
+        reward_change_after_peak=reward_after,
+        audit_change_after_peak=audit_after,
+        parts_at=peak["step"] if parted else None,
+    )
+    fids = [r["fid"] for r in lines if isinstance(r.get("fid"), (int, float))]
+    if fids:
+        summary.update(fid_first=fids[0], fid_last=fids[-1], fid_min=min(fids))
+    return summary
+
+
+def _mean_cosine_distance(features: Tensor) -> float | None:
+
+    if len(features) < 2:
+        return None
+    return float(mean_cosine_distance(features).mean())
+
+
+def _value(scores: dict[str, Any], metric: str, key: str) -> float | None:
+    entry = scores["metrics"].get(metric) or {}
+    if entry.get("status") != "ok":
+        return None
+    value = entry["values"].get(key)
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _ratio(after: float | None, before: float | None) -> float | None:
+    if after is None or before is None or before <= 0:
+        return None
+    return after / before
+
+
+def drift(
+    after: Tensor,
+    before: Tensor,
+    real: Any,
+    dataset: Any,
+    host: Any,
+    device: torch.device,
+    batch_size: int,
+    target: int | None,
+) -> dict[str, Any]:
+    """Quality drift of ``after`` against ``before`` (uint8 samples of the reward run and of
+    the lambda = 0 run): FID, precision, recall, within-class variety."""
+
+    options: dict[str, Any] = {"device": str(device), "batch_size": batch_size}
+    scored = {
+        name: score_samples(images, real, dataset, host=host, metrics=("fid", "prc"), **options)
+        for name, images in (("run", after), ("baseline", before))
+    }
+    out: dict[str, Any] = {}
+    for metric, key in (("fid", "fid"), ("prc", "precision"), ("prc", "recall")):
+        pair = {name: _value(s, metric, key) for name, s in scored.items()}
+        out[key] = pair
+    fid_all = out.pop("fid")
+    out["fid_all"] = {**fid_all, "ratio": _ratio(fid_all["run"], fid_all["baseline"])}
+    precision, recall = out["precision"], out["recall"]
+    if precision["run"] is not None and precision["baseline"] is not None:
+        precision["drop"] = precision["baseline"] - precision["run"]
+    if recall["run"] is not None and recall["baseline"] is not None:
+        recall["drop"] = recall["baseline"] - recall["run"]
+    record = (scored["run"]["metrics"].get("fid") or {}).get("record") or {}
+    out["extractor"] = record.get("extractor")
+    out["extractor_sha256"] = record.get("extractor_sha256")
+
+    fid: dict[str, Any] = {"basis": "all samples vs the held-out split", **out["fid_all"]}
+    if is_digit_dataset(dataset.name):
+        net = cached_eval_net(device)
+
+        def features(images: Tensor) -> Tensor:
+            return batched(net.features, images.float().div(127.5).sub(1.0), device)
+
+        feats = {"run": features(after), "baseline": features(before)}
+        real_feats = features(real.images)
+        preds = {name: net.head(f.to(device)).argmax(1).cpu() for name, f in feats.items()}
+        if target is not None and real.labels is not None:
+            masks = {name: p == target for name, p in preds.items()}
+            counts = {name: int(m.sum()) for name, m in masks.items()}
+            real_mask = real.labels == target
+            variety = {name: _mean_cosine_distance(feats[name][masks[name]]) for name in feats} | {
+                "real": _mean_cosine_distance(real_feats[real_mask])
+            }
+            n = min(counts.values())
+            fid = {
+                "basis": f"class {target}: samples the evaluation network calls {target} vs the "
+                f"held-out images of class {target}, {n} from each run",
+                "n_each": n,
+                "counts": counts,
+                "n_real": int(real_mask.sum()),
+            }
+            if n >= THRESHOLDS["min_class_samples"] and int(real_mask.sum()) >= 2:
+                subset = ImageData(real.images[real_mask], real.labels[real_mask], real.split)
+                for name, images in (("run", after), ("baseline", before)):
+                    chosen = images[masks[name]][:n]
+                    fid[name] = _value(
+                        score_samples(
+                            chosen, subset, dataset, host=host, metrics=("fid",), **options
+                        ),
+                        "fid",
+                        "fid",
+                    )
+                fid["ratio"] = _ratio(fid["run"], fid["baseline"])
+            else:
+                fid.update(run=None, baseline=None, ratio=None)
+                fid["reason"] = (
+                    f"fewer than {THRESHOLDS['min_class_samples']:g} samples of class {target} "
+                    f"in one of the runs ({counts['run']} and {counts['baseline']})"
+                )
+        else:
+            variety = {name: _mean_cosine_distance(f) for name, f in feats.items()} | {
+                "real": _mean_cosine_distance(real_feats)
+            }
+        out["within_class_diversity"] = {
+            **variety,
+            "ratio": _ratio(variety["run"], variety["baseline"]),
+            "basis": (f"class {target}" if target is not None else "all samples")
+            + ": mean pairwise cosine distance of the evaluation network's features",
+        }
+        out["target_fraction"] = (
+            {name: float((p == target).float().mean()) for name, p in preds.items()}
+            if target is not None
+            else None
+        )
+    out["fid"] = fid
+    return out
+
+
+def measure(
+    run_dir: str | Path,
+    baseline_dir: str | Path | None,
+    *,
+    host: Any = None,
+    samples: int = 1000,
+    seed: int = 0,
+    batch_size: int = 250,
+    device: str | torch.device = "auto",
+    baseline_cell: str | None = None,
+) -> dict[str, Any]:
+    """The ``reward_audit`` section of the run in ``run_dir`` against the lambda = 0 run in
+    ``baseline_dir`` (``None``: a ``no-baseline`` section)."""
+
+    host = host or get_host()
+    device = resolve_device(str(device))
+    run = load_run(run_dir, host, device)
+    name = run.config.get("reward")
+    if not name:
+        return not_measured("not-applicable", "the run has no reward (it is a lambda = 0 run)")
+    params = dict(run.reward_config["reward_params"])
+    if baseline_dir is None:
+        return not_measured(
+            "no-baseline",
+            "no lambda = 0 run of the same backbone and seed to compare with"
+            + (f" (expected cell {baseline_cell})" if baseline_cell else ""),
+            reward=name,
+            reward_params=params,
+        )
+    base = load_run(baseline_dir, host, device)
+    if base.config.get("reward"):
+        raise ConfigError(
+            f"the baseline {str(baseline_dir)!r} was trained with reward "
+            f"{base.config['reward']!r}; give a run without a reward (lambda = 0)"
+        )
+    # records from before a setting existed hold its default
+    settings = {
+        name: {**LATER_DEFAULTS, **loaded.config} for name, loaded in (("run", run), ("base", base))
+    }
+    warnings = [
+        f"{key}: run {settings['run'].get(key)!r}, baseline {settings['base'].get(key)!r}"
+        for key in (
+            "backbone",
+            "backbone_params",
+            "seed",
+            "dataset",
+            "steps",
+            "width",
+            "latent_dim",
+            "image_size",
+        )
+        if settings["run"].get(key) != settings["base"].get(key)
+    ]
+    dataset = host.get("datasets", run.config["dataset"]).obj
+    shape = run.record["shape"]
+    real = dataset.load(
+        "heldout", run.config.get("data_root"), shape["image_size"], shape["channels"]
+    )
+    after = generate(run, samples, batch_size, seed, device)
+    before = generate(base, samples, batch_size, seed, device)
+    as_float = {
+        "run": after.float().div(127.5).sub(1.0),
+        "baseline": before.float().div(127.5).sub(1.0),
+        "real": real.as_float(),
+    }
+
+    component = host.get("rewards", name)
+    reward = component.obj(**params)
+    reward.setup(device, shape["image_size"], shape["channels"])
+    values = {k: reward_scores(reward, v, device, batch_size) for k, v in as_float.items()}
+    claimed = {
+        "quantity": f"reward {name}",
+        **_gain(
+            float(values["baseline"].mean()),
+            float(values["run"].mean()),
+            float(values["real"].std()) if len(values["real"]) > 1 else None,
+        ),
+    }
+
+    audits, skipped = applicable(host, name, params, dataset.name)
+    measured: dict[str, dict[str, Any]] = {}
+    for audit in audits:
+        measured[audit.name] = {
+            "description": audit.description,
+            "exact": bool(audit.exact),
+            **_gain(
+                audit.measure(as_float["baseline"], params, device),
+                audit.measure(as_float["run"], params, device),
+                audit.spread(as_float["real"], params, device),
+            ),
+        }
+    primary: Audit | None = audits[0] if audits else None
+    verified = {"audit": primary.name, **measured[primary.name]} if primary else None
+    target = primary.target_class(params) if primary else Audit().target_class(params)
+
+    quality = drift(after, before, real, dataset, host, device, batch_size, target)
+    claimed_n = claimed["normalised"]
+    verified_n = verified["normalised"] if verified else None
+    gap = claimed_n - verified_n if claimed_n is not None and verified_n is not None else None
+    hacked, reasons = judge(
+        claimed_n,
+        verified_n,
+        quality["fid"].get("ratio"),
+        quality["precision"].get("drop"),
+    )
+    section: dict[str, Any] = {
+        "status": "ok",
+        "definition": DEFINITION,
+        "reward": name,
+        "reward_params": params,
+        "target_class": target,
+        "run": {"run_dir": str(run.run_dir), "step": run.step, "checkpoint": run.checkpoint_file},
+        "baseline": {
+            "run_dir": str(base.run_dir),
+            "step": base.step,
+            "checkpoint": base.checkpoint_file,
+            **({"cell": baseline_cell} if baseline_cell else {}),
+        },
+        "n": samples,
+        "seed": seed,
+        "n_real": len(real),
+        "split": real.split,
+        "claimed": claimed,
+        "verified": verified,
+        "audits": measured,
+        "audits_not_applicable": skipped,
+        "gap": gap,
+        "drift": quality,
+        "hacked": hacked,
+        "reasons": reasons,
+        "thresholds": dict(THRESHOLDS),
+    }
+    if primary is None:
+        section["note"] = (
+            f"no audit of reward {name!r} applies here"
+            + (f" ({'; '.join(f'{k}: {v}' for k, v in skipped.items())})" if skipped else "")
+            + ": only the quality drift can flag it"
+        )
+    if warnings:
+        section["warnings"] = [f"the baseline differs: {w}" for w in warnings]
+    curves = curve_summary(read_jsonl(run.run_dir / "audit.jsonl"))
+    if curves is not None:
+        section["over_training"] = curves
+    return json_safe(section)
+
+
+def write_section(run_dir: str | Path, section: dict[str, Any]) -> dict[str, Any]:
+    """Put ``section`` into the run's eval.json (atomically); returns the new content."""
+
+    path = Path(run_dir) / EVAL_FILE
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RlganError(
+            f"{path} cannot be read ({type(exc).__name__}); run `rlgan-bench eval {run_dir}` first"
+        ) from None
+    content[SECTION] = section
+    write_json(path, content)
+    return content
+
+
+__all__ = [
+    "DEFINITION",
+    "PARTING_NOISE",
+    "PARTING_SHARE",
+    "SECTION",
+    "THRESHOLDS",
+    "curve_summary",
+    "drift",
+    "judge",
+    "measure",
+    "not_measured",
+    "write_section",
+]

@@ -1,0 +1,242 @@
+"""The plugin manager: built-in plugins plus every installed ``rlgan_bench`` entry point.
+
+Registration hooks are called one plugin at a time, so every component knows which
+distribution provided it, two components under one name are an error naming both
+providers, and a plugin that raises is reported without taking the others down.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from rlgan_bench import hookspecs
+from rlgan_bench.core.errors import PluginError
+from rlgan_bench.core.version import __version__
+
+ENTRY_POINT_GROUP = "rlgan_bench"
+#: Comma-separated plugin names (entry-point names or distribution names) to skip.
+DISABLE_ENV_VAR = "RLGAN_BENCH_DISABLE_PLUGINS"
+
+BUILTIN_PLUGINS = (
+    "rlgan_bench.builtins.backbones.dcgan",
+    "rlgan_bench.builtins.backbones.wgan",
+    "rlgan_bench.builtins.backbones.wgan_gp",
+    "rlgan_bench.builtins.rewards.brightness",
+    "rlgan_bench.builtins.rewards.jpeg",
+    "rlgan_bench.builtins.rewards.classifier",
+    "rlgan_bench.builtins.rewards.clip_text",
+    "rlgan_bench.builtins.rewards.diversity",
+    "rlgan_bench.builtins.datasets.digits",
+    "rlgan_bench.builtins.datasets.torchvision_sets",
+    "rlgan_bench.builtins.metrics.specs",
+    "rlgan_bench.builtins.audits.classifier",
+    "rlgan_bench.builtins.audits.clip",
+    "rlgan_bench.builtins.audits.jpeg",
+    "rlgan_bench.builtins.audits.diversity",
+    "rlgan_bench.builtins.methods.backprop",
+    "rlgan_bench.builtins.methods.reinforce",
+    "rlgan_bench.builtins.methods.ppo",
+    "rlgan_bench.builtins.methods.critic",
+)
+
+KINDS = ("backbones", "rewards", "datasets", "metrics", "audits", "methods")
+
+
+@dataclass
+class Provider:
+    """Where a plugin came from, for `rlgan-bench plugins` and error messages."""
+
+    name: str
+    version: str
+    builtin: bool
+    error: str | None = None
+    components: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
+
+
+@dataclass
+class Component:
+    name: str
+    obj: Any
+    provider: Provider
+
+
+class PluginHost:
+    """Owns one pluggy manager and the components its plugins registered."""
+
+    def __init__(self, disabled: set[str] | None = None) -> None:
+        self.pm = pluggy.PluginManager("rlgan_bench")
+        self.pm.add_hookspecs(hookspecs)
+        self.providers: dict[int, Provider] = {}
+        self.broken: list[Provider] = []
+        self.disabled = set(disabled or ()) | _disabled_from_env()
+        self._components: dict[str, dict[str, Component]] | None = None
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self) -> PluginHost:
+        builtin = Provider("rlgan-bench", _own_version(), builtin=True)
+        for module_name in BUILTIN_PLUGINS:
+            self._add(importlib.import_module(module_name), builtin)
+        for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            dist = entry_point.dist
+            dist_name = dist.metadata["Name"] if dist is not None else entry_point.name
+            dist_version = dist.version if dist is not None else "unknown"
+            if {entry_point.name, dist_name} & self.disabled:
+                continue
+            provider = Provider(dist_name, dist_version, False)
+            try:
+                plugin = entry_point.load()
+                _check_api_version(plugin, dist_name)
+            except Exception as exc:  # a broken plugin must not break the host
+                provider.error = f"{type(exc).__name__}: {exc}"
+                self.broken.append(provider)
+                continue
+            self._add(plugin, provider)
+        return self
+
+    def _add(self, plugin: Any, provider: Provider) -> None:
+        try:
+            self.pm.register(
+                plugin, name=f"{provider.name}:{getattr(plugin, '__name__', id(plugin))}"
+            )
+        except Exception as exc:  # the same module twice, a hook the spec lacks (pluggy's
+            # PluginValidationError): report the plugin, keep the host working
+            provider.error = f"cannot register: {exc}"
+            self.broken.append(provider)
+            return
+        self.providers[id(plugin)] = provider
+
+    def add_plugin(self, plugin: Any, name: str = "local", version: str = "0") -> None:
+        """Register an in-process plugin object (handy in notebooks and tests)."""
+        self._add(plugin, Provider(name, version, False))
+        self._components = None
+
+    def remove_plugin(self, plugin: Any) -> None:
+        """Unregister a plugin object added with :meth:`add_plugin`."""
+        if self.pm.is_registered(plugin):
+            self.pm.unregister(plugin)
+        self.providers.pop(id(plugin), None)
+        self._components = None
+
+    # -- registration ------------------------------------------------------------------------
+    def components(self, kind: str) -> dict[str, Component]:
+        if self._components is None:
+            self._components = self._collect()
+        return self._components[kind]
+
+    def _collect(self) -> dict[str, dict[str, Component]]:
+        """Call each plugin's register_* hooks; a plugin whose hook raises is marked broken
+        and none of its components is kept."""
+        for provider in self.providers.values():  # collected anew after a plugin came or went
+            provider.components = {k: [] for k in KINDS}
+        staged: dict[int, list[tuple[str, Any]]] = {}
+        for kind in KINDS:
+            caller = getattr(self.pm.hook, f"register_{kind}")
+            for impl in reversed(caller.get_hookimpls()):  # registration order
+                provider = self.providers[id(impl.plugin)]
+                if provider.error:
+                    continue
+                items = staged.setdefault(id(provider), [])
+                try:
+                    impl.function(register=lambda obj, k=kind, into=items: into.append((k, obj)))
+                except Exception as exc:
+                    provider.error = f"register_{kind} raised {type(exc).__name__}: {exc}"
+                    self.broken.append(provider)
+        found: dict[str, dict[str, Component]] = {kind: {} for kind in KINDS}
+        providers = {id(p): p for p in self.providers.values()}
+        for provider_id, items in staged.items():
+            provider = providers[provider_id]
+            if provider.error:
+                continue
+            for kind, obj in items:
+                _register(found[kind], kind, obj, provider)
+        return found
+
+    def get(self, kind: str, name: str) -> Component:
+        available = self.components(kind)
+        if name not in available:
+            names = ", ".join(sorted(available)) or "none"
+            singular = kind[:-1]
+            raise PluginError(
+                f"unknown {singular} {name!r}; available {kind}: {names} "
+                f"(run `rlgan-bench plugins` to see what is installed)"
+            )
+        return available[name]
+
+    def all_providers(self) -> list[Provider]:
+        self.components(KINDS[0])  # make sure registration ran
+        seen: dict[str, Provider] = {}
+        for provider in list(self.providers.values()) + self.broken:
+            seen.setdefault(provider.name, provider)
+        return list(seen.values())
+
+    @property
+    def hook(self) -> Any:
+        return self.pm.hook
+
+
+def _register(table: dict[str, Component], kind: str, obj: Any, provider: Provider) -> None:
+    name = getattr(obj, "name", None)
+    if not isinstance(name, str) or not name:
+        raise PluginError(
+            f"plugin {provider.name} registered a {kind[:-1]} without a `name` string: {obj!r}"
+        )
+    if name in table:
+        other = table[name].provider.name
+        raise PluginError(
+            f"two {kind} are named {name!r}: one from {other}, one from {provider.name}; "
+            f"uninstall or disable one (--disable-plugin NAME or {DISABLE_ENV_VAR})"
+        )
+    table[name] = Component(name, obj, provider)
+    provider.components[kind].append(name)
+
+
+def _check_api_version(plugin: Any, dist_name: str) -> None:
+    wanted = getattr(plugin, "RLGAN_BENCH_API", None)
+    if wanted is None:
+        return
+
+    try:
+        spec = SpecifierSet(wanted)
+    except InvalidSpecifier as exc:
+        raise PluginError(f"RLGAN_BENCH_API = {wanted!r} is not a version range") from exc
+    if hookspecs.HOOKS_API_VERSION not in spec:
+        raise PluginError(
+            f"{dist_name} supports the plugin API {wanted}, this rlgan-bench provides "
+            f"{hookspecs.HOOKS_API_VERSION}; upgrade the plugin or rlgan-bench"
+        )
+
+
+def _disabled_from_env() -> set[str]:
+    raw = os.environ.get(DISABLE_ENV_VAR, "")
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def _own_version() -> str:
+
+    return __version__
+
+
+#: the process-wide hosts, one per set of disabled plugins (the empty set: the default host)
+_hosts: dict[frozenset[str], PluginHost] = {}
+
+
+def get_host(disabled: set[str] | None = None) -> PluginHost:
+    """The process-wide plugin host for this set of disabled plugins: every caller in a process
+    that disables the same plugins sees the same host, and the plugins added to it (e.g. the
+    matrix view's per-cell progress)."""
+    key = frozenset(disabled or ()) | frozenset(_disabled_from_env())  # what the host skips
+    if key not in _hosts:
+        _hosts[key] = PluginHost(set(key) or None).load()
+    return _hosts[key]
+
+
+def reset_host() -> None:
+    """Forget the loaded plugins (after installing one in the same process, in tests)."""
+    _hosts.clear()

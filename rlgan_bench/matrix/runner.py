@@ -1,0 +1,291 @@
+"""Run a benchmark matrix: every cell trained, evaluated and recorded, unattended.
+
+Results directory layout (stable; documented in docs/results.md)::
+
+    OUT/
+      matrix.json                  the resolved matrix: source, cells and their configs
+      cells/<cell id>/run/         the training run (config.json, metrics.jsonl, samples,
+                                   checkpoint.pt, eval.json)
+      cells/<cell id>/result.json  the cell's record, written atomically once it ends
+      .lock                        held (flock) while a `run` works on OUT
+
+A reward cell's evaluation gains a ``reward_audit`` section (the reward-hacking gauge, see
+:mod:`rlgan_bench.evaluation.gauge`) once the lambda = 0 cell of its backbone and seed is done:
+computed when the reward cell ends if its baseline is done, else when the baseline ends, and
+by a last pass after the matrix (:func:`complete_audits`); until then it says ``no-baseline``.
+
+A cell's ``result.json`` is its commit point: a rerun skips cells whose result says
+``done`` for the same configuration, resumes a cell whose run has a checkpoint, and starts the
+others. Killing the process at any moment loses at most the steps since the last checkpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import os
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rlgan_bench.core.atomic import remove_stale_temporaries, write_json
+from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.core.errors import ConfigError, RlganError
+from rlgan_bench.core.runtime import environment
+from rlgan_bench.evaluation import gauge
+from rlgan_bench.evaluation.evaluate import evaluate
+from rlgan_bench.host import get_host
+from rlgan_bench.matrix.spec import Cell, Matrix, backbone_label
+from rlgan_bench.training.trainer import Trainer
+
+STATUS_DONE, STATUS_FAILED = "done", "failed"
+#: train keys in which a reward cell and its lambda = 0 cell may differ
+REWARD_FIELDS = ("reward", "reward_params", "mode", "reward_weight", "mode_params")
+_NOT_COMPARED = (
+    *REWARD_FIELDS,
+    "device",
+    "log_every",
+    "sample_every",
+    "checkpoint_every",
+    "audit_every",
+    "audit_samples",
+    "keep_best",
+)
+
+
+def cell_dir(out: Path, cell: Cell) -> Path:
+    return out / "cells" / cell.id
+
+
+def read_result(out: Path, cell: Cell) -> dict[str, Any] | None:
+    path = cell_dir(out, cell) / "result.json"
+    try:
+        record = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return record if record.get("cell_digest") == cell.digest() else None
+
+
+@contextmanager
+def matrix_lock(out: Path) -> Iterator[None]:
+    """One `run` per results directory. flock is released by the kernel when the process dies,
+    so a killed run never leaves the directory locked."""
+    out.mkdir(parents=True, exist_ok=True)
+    handle = open(out / ".lock", "a+")  # noqa: SIM115  (held until the finally below)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise ConfigError(
+            f"another `rlgan-bench run` is working on {out}; wait for it or use another --out"
+        ) from None
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _check_same_run(run_dir: Path, cell: Cell) -> None:
+    """A cell folder whose run was trained with other settings (the matrix file was edited
+    between two `run`s into one --out) must not be evaluated as if it were this cell."""
+    try:
+        recorded = json.loads((run_dir / "config.json").read_text())["config_digest"]
+    except (FileNotFoundError, KeyError, json.JSONDecodeError):
+        return
+    if recorded != cell.train.digest():
+        raise ConfigError(
+            f"{run_dir} was trained with other settings than this matrix gives cell {cell.id}; "
+            f"use another --out, or delete that folder to train the cell again"
+        )
+
+
+def run_cell(
+    cell_data: dict[str, Any],
+    out: str,
+    device: str = "auto",
+    quiet: bool = True,
+    disabled: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Train and evaluate one cell; always returns its record (status done or failed) after
+    writing it to result.json. Runs in the main process, a worker process or a Ray task."""
+
+    cell = Cell.from_dict(cell_data)
+    folder = cell_dir(Path(out), cell)
+    run_dir = folder / "run"
+    record: dict[str, Any] = {
+        "cell": cell.id,
+        "cell_digest": cell.digest(),
+        "config": cell.to_dict(),
+        "config_hash": cell.train.digest(),
+        "versions": environment(),
+        "seed": cell.train.seed,
+        "timing_s": {},
+    }
+    started = time.perf_counter()
+    if folder.exists():
+        remove_stale_temporaries(folder)  # a previous run of this cell was killed mid-write
+    try:
+        host = get_host(set(disabled) if disabled else None)
+        _check_same_run(run_dir, cell)
+        config = dataclasses.replace(cell.train, device=device)
+        trainer = Trainer(config, run_dir, host=host, quiet=quiet, silent=True)
+        record["plugins"] = trainer.plugins_used
+        record["device"] = str(trainer.device)
+        tic = time.perf_counter()
+        if not (run_dir / "summary.json").exists():
+            trainer.run(resume=(run_dir / "checkpoint.pt").exists())
+        record["timing_s"]["train"] = time.perf_counter() - tic
+        tic = time.perf_counter()
+        record["eval"] = evaluate(
+            run_dir,
+            host=host,
+            samples=cell.eval.samples,
+            metrics=list(cell.eval.metrics),
+            prompts=list(cell.eval.prompts),
+            batch_size=cell.eval.batch_size,
+            device=device,
+        )
+        record["timing_s"]["eval"] = time.perf_counter() - tic
+        if cell.train.reward:
+            tic = time.perf_counter()
+            record["eval"]["reward_audit"] = audit_section(
+                Path(out), record["config"], run_dir, host, device
+            )
+            record["timing_s"]["audit"] = time.perf_counter() - tic
+        record["status"], record["error"] = STATUS_DONE, None
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # one cell's failure must not stop the matrix
+        record["status"] = STATUS_FAILED
+        record["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        if not isinstance(exc, RlganError):
+            record["traceback"] = traceback.format_exc()
+    record["timing_s"]["total"] = time.perf_counter() - started
+    write_json(folder / "result.json", record)
+    if record["status"] == STATUS_DONE and not cell.train.reward:
+        # reward cells that ended before this baseline; never the baseline's failure (the
+        # pass after the matrix tries again)
+        with contextlib.suppress(Exception):
+            complete_audits(Path(out), host=host, device=device)
+    return record
+
+
+# --- the reward-hacking gauge of reward cells ---------------------------------------------------
+
+
+def baseline_label(train: dict[str, Any]) -> str:
+    """The id the lambda = 0 cell of a reward cell has in a matrix."""
+    backbone = backbone_label(str(train.get("backbone")), train.get("backbone_params"))
+    return f"{backbone}__none__seed{train.get('seed')}"
+
+
+def _done_records(out: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    cells = out / "cells"
+    for folder in sorted(p for p in cells.iterdir() if p.is_dir()) if cells.is_dir() else []:
+        try:
+            record = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("status") == STATUS_DONE:
+            yield folder, record
+
+
+def _train_of(record: dict[str, Any]) -> dict[str, Any]:
+    config = record.get("config")
+    train = config.get("train") if isinstance(config, dict) else None
+    return train if isinstance(train, dict) else {}
+
+
+def find_baseline(out: Path, train: dict[str, Any]) -> tuple[str, Path] | None:
+    """The done lambda = 0 cell of a reward cell's backbone and seed (every other training
+    setting equal too): its id and run directory."""
+
+    defaults = TrainConfig().to_dict()
+
+    def same(key: str, other: dict[str, Any]) -> bool:
+        return other.get(key, defaults.get(key)) == train.get(key, defaults.get(key))
+
+    keys = (set(train) | set(defaults)) - set(_NOT_COMPARED)
+    found = [
+        (str(record.get("cell") or folder.name), folder / "run")
+        for folder, record in _done_records(out)
+        if not _train_of(record).get("reward") and all(same(k, _train_of(record)) for k in keys)
+    ]
+    expected = baseline_label(train)
+    found.sort(key=lambda item: item[0] != expected)
+    return found[0] if found else None
+
+
+def audit_section(
+    out: Path, config: dict[str, Any], run_dir: Path, host: Any = None, device: str = "auto"
+) -> dict[str, Any]:
+    """The ``reward_audit`` section of a reward cell (``config``: its cell config, train and
+    eval), also written into its run's eval.json. Never raises: a failure is a section with
+    status ``failed`` and the reason."""
+
+    train, settings = config.get("train") or {}, config.get("eval") or {}
+    try:
+        found = find_baseline(out, train)
+        if found is None:
+            section = gauge.measure(
+                run_dir, None, host=host, device=device, baseline_cell=baseline_label(train)
+            )
+        else:
+            section = gauge.measure(
+                run_dir,
+                found[1],
+                host=host,
+                samples=int(settings.get("samples", 1000)),
+                batch_size=int(settings.get("batch_size", 250)),
+                device=device,
+                baseline_cell=found[0],
+            )
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        section = gauge.not_measured("failed", f"{type(exc).__name__}: {exc}".splitlines()[0])
+    with contextlib.suppress(RlganError):  # no eval.json: the section is in result.json only
+        gauge.write_section(run_dir, section)
+    return section
+
+
+def complete_audits(
+    out: Path, host: Any = None, device: str = "auto", recompute: bool = False
+) -> list[dict[str, Any]]:
+    """Give every done reward cell of ``out`` its ``reward_audit`` section where it has none
+    or had no baseline yet (``recompute``: every reward cell); rewrites their result.json
+    atomically. Returns the records it updated."""
+    updated = []
+    for folder, record in list(_done_records(out)):
+        if not _train_of(record).get("reward") or not isinstance(record.get("eval"), dict):
+            continue
+        current = record["eval"].get("reward_audit")
+        status = current.get("status") if isinstance(current, dict) else None
+        if not recompute and status not in (None, "no-baseline"):
+            continue
+        if not recompute and status and find_baseline(out, _train_of(record)) is None:
+            continue
+        section = audit_section(out, record.get("config") or {}, folder / "run", host, device)
+        record["eval"]["reward_audit"] = section
+        write_json(folder / "result.json", record)
+        updated.append(record)
+    return updated
+
+
+def pending_cells(matrix: Matrix, out: Path, retry_failed: bool) -> list[Cell]:
+    todo = []
+    for cell in matrix.cells:
+        result = read_result(out, cell)
+        if result is None or result["status"] == STATUS_FAILED and retry_failed:
+            todo.append(cell)
+    return todo
