@@ -1,0 +1,145 @@
+"""The Python API: train a run, score it, run a matrix, load a generator, in a few lines and
+through the same code as the command line (``rlgan-bench train``, ``eval``, ``run``)::
+
+    import rlgan_bench as rb
+
+    summary = rb.train(out_dir="runs/seven", reward="classifier", reward_params={"target": 7},
+                       steps=300, device="cpu")
+    scores = rb.evaluate("runs/seven", samples=1000, metrics=["fid", "kid"])
+    generator = rb.load_generator("runs/seven")
+    images = generator.sample(16, seed=0)   # (16, C, H, W) in [-1, 1]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from rlgan_bench.core.backbone import Backbone
+from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.core.errors import ConfigError
+from rlgan_bench.core.runtime import resolve_device
+from rlgan_bench.evaluation.evaluate import evaluate, load_run
+from rlgan_bench.host import PluginHost, get_host
+from rlgan_bench.matrix.session import MatrixOutcome, load_matrix, run_matrix_cells
+from rlgan_bench.report import write_reports
+from rlgan_bench.training.trainer import Trainer
+
+__all__ = ["MatrixOutcome", "TrainResult", "evaluate", "load_generator", "run_matrix", "train"]
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A finished training run: where it is and its summary.json."""
+
+    out_dir: Path
+    steps: int
+    resumed_from: int
+    wall_time_s: float
+    steps_per_s: float
+    device: str
+
+
+def train(
+    config: TrainConfig | None = None,
+    *,
+    out_dir: str | Path = "runs/latest",
+    host: PluginHost | None = None,
+    resume: bool = False,
+    quiet: bool = True,
+    **settings: Any,
+) -> TrainResult:
+    """Train one run into ``out_dir``: a :class:`TrainConfig`, or its fields as keywords
+    (``train(out_dir="r", reward="jpeg", steps=200)``)."""
+    if config is not None and settings:
+        raise ConfigError("give a TrainConfig or its fields as keywords, not both")
+    if config is None:
+        known = {f.name for f in fields(TrainConfig)}
+        unknown = sorted(set(settings) - known)
+        if unknown:
+            raise ConfigError(f"unknown training settings: {', '.join(unknown)}")
+        config = TrainConfig(**settings)
+    summary = Trainer(config, out_dir, host=host or get_host(), quiet=quiet, silent=quiet).run(
+        resume=resume
+    )
+    kept = {f.name: summary[f.name] for f in fields(TrainResult) if f.name != "out_dir"}
+    return TrainResult(Path(out_dir), **kept)
+
+
+def run_matrix(
+    config: str | Path | dict[str, Any] | None = None,
+    *,
+    out: str | Path = "results/default",
+    host: PluginHost | None = None,
+    steps: int | None = None,
+    seeds: list[int] | None = None,
+    retry_failed: bool = False,
+    executor: str = "local",
+    workers: int = 1,
+    device: str = "auto",
+    report: bool = True,
+) -> MatrixOutcome:
+    """Train and score every cell of a matrix (a TOML path, a dict of its tables, or None for
+    the shipped default) into ``out``, resuming what is already recorded there; writes the
+    leaderboards (report.md/.html/.json) unless ``report=False``."""
+    host = host or get_host()
+    overrides: dict[str, Any] = {}
+    if steps is not None:
+        overrides["steps"] = steps
+    if seeds is not None:
+        overrides["seeds"] = list(seeds)
+    matrix = load_matrix(config, host, overrides)
+    outcome = run_matrix_cells(
+        matrix,
+        out,
+        host,
+        retry_failed=retry_failed,
+        executor=executor,
+        workers=workers,
+        device=device,
+        disabled=tuple(sorted(host.disabled)),
+    )
+    if report:
+        write_reports(outcome.out)
+    return outcome
+
+
+class Generator(nn.Module):
+    """A trained generator, in eval mode, with its latent sampler: ``generator(z)`` or
+    ``generator.sample(n, seed)``; images are (N, C, H, W) in [-1, 1]."""
+
+    def __init__(self, network: nn.Module, backbone: Backbone, device: torch.device) -> None:
+        super().__init__()
+        self.network = network.eval().requires_grad_(False)
+        self.backbone = backbone
+        self.device = device
+        self.latent_dim = backbone.shape.latent_dim
+        self.eval()
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.network(z.to(self.device))
+
+    def sample_latent(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Latents drawn on the CPU (the same on every device for one seed), on the device."""
+        return self.backbone.sample_latent(n, "cpu", generator).to(self.device)
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int = 0) -> Tensor:
+        return self(self.sample_latent(n, torch.Generator().manual_seed(seed))).float()
+
+
+def load_generator(
+    run_dir: str | Path,
+    *,
+    device: str = "cpu",
+    generator: str = "ema",
+    host: PluginHost | None = None,
+) -> Generator:
+    """The generator of a finished run (its EMA weights unless ``generator="raw"``; best.pt for a
+    run trained with ``keep_best``), ready to sample."""
+    loaded = load_run(run_dir, host or get_host(), resolve_device(device), generator)
+    return Generator(loaded.generator, loaded.backbone, resolve_device(device))
