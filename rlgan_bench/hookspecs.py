@@ -6,7 +6,10 @@ expose their plugin module through the ``rlgan_bench`` entry-point group::
     [project.entry-points.rlgan_bench]
     my_reward = "my_package.plugin"
 
-The built-in backbones, rewards, datasets, metrics and audits implement these very hooks.
+The built-in backbones, rewards, datasets, metrics and audits implement these very hooks, and
+so do the trainer's side jobs (rlgan_bench.training.callbacks: metrics_log, grids, checkpoints,
+audits), which the trainer registers on the host it uses; each run hook's docstring says which
+of them run on it and where (pluggy's ``tryfirst``/``trylast``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import pluggy
 
 if TYPE_CHECKING:  # the types the hooks pass, named for readers and type checkers only
     from rlgan_bench.evaluation.evaluate import LoadedRun
-    from rlgan_bench.training.trainer import RunContext
+    from rlgan_bench.training.context import RunContext
 
 #: Version of this hook API. A plugin may declare ``RLGAN_BENCH_API = ">=1,<2"``.
 HOOKS_API_VERSION = "1.0"
@@ -68,14 +71,25 @@ def register_methods(register: Register) -> None:
 @hookspec
 def rlgan_run_start(run: RunContext) -> None:
     """Called once before the first training step. ``run`` is the live
-    :class:`rlgan_bench.training.trainer.RunContext`: its config, models and output directory."""
+    :class:`rlgan_bench.training.context.RunContext`: its config, models and output directory.
+
+    Built-ins: ``metrics_log`` (tryfirst) drops the metrics.jsonl lines after ``run.start_step``
+    (a resumed run trains those steps again); ``audits`` (tryfirst) prepares the training-time
+    audits and drops their lines after the checkpoint; ``grids`` draws samples.png of a run
+    resumed after its last step."""
 
 
 @hookspec
 def rlgan_after_generator_step(run: RunContext, step: int, stats: dict[str, float] | None) -> None:
     """Called after every generator update. ``stats`` holds the losses and reward statistics on
     the steps that are logged (every ``log_every`` steps) and is ``None`` otherwise, so that no
-    step waits for the device. A plugin may adjust the run, e.g. ``run.reward_weight``."""
+    step waits for the device. A plugin may adjust the run, e.g. ``run.reward_weight``.
+
+    Built-ins: ``metrics_log`` (tryfirst) checks that the losses are finite (else
+    ``TrainingDiverged``, before anything of the step is written) and appends the metrics.jsonl
+    line; then the ordinary implementations; then, trylast, ``grids`` (samples/step_N.png),
+    ``checkpoints`` (checkpoint.pt) and ``audits`` (audit.jsonl, checkpoint.pt then best.pt on a
+    new best, then :func:`rlgan_after_evaluation`)."""
 
 
 @hookspec
@@ -83,10 +97,13 @@ def rlgan_after_evaluation(run: LoadedRun | RunContext, step: int, metrics: dict
     """Called after an evaluation of the generator, with the scores it produced: after
     ``rlgan-bench eval`` (``run`` is the :class:`rlgan_bench.evaluation.evaluate.LoadedRun`, ``metrics``
     the content of eval.json), and after each cheap audit during training (``--audit-every``:
-    ``run`` is the live :class:`rlgan_bench.training.trainer.RunContext`, ``metrics`` the audit.jsonl
-    record, with ``"kind": "training-audit"``)."""
+    ``run`` is the live :class:`rlgan_bench.training.context.RunContext`, ``metrics`` the audit.jsonl
+    record, with ``"kind": "training-audit"``; called by the built-in ``audits`` after the step's
+    checkpoint and best.pt are written). None of the side jobs implements it."""
 
 
 @hookspec
 def rlgan_run_end(run: RunContext, summary: dict[str, Any]) -> None:
-    """Called once after the last step, with the run's summary (steps, wall time, final stats)."""
+    """Called once after the last step, with the run's summary (steps, wall time, device), after
+    samples.png (written by the built-in ``grids`` at the last step) and summary.json. No trainer
+    side job implements it."""

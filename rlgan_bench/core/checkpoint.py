@@ -3,13 +3,16 @@ with ``torch.load(weights_only=True)`` (no pickled code runs on load)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
+from torch import Tensor
 
 from rlgan_bench.core.atomic import atomic_path
-from rlgan_bench.core.errors import RlganError
+from rlgan_bench.core.errors import ConfigError, RlganError
 
 
 def save(
@@ -89,8 +92,52 @@ def restore(
         mode.load_state_dict(state.get("mode", {}))
 
 
-def load_generator_weights(path: Path, prefer_ema: bool = True) -> tuple[dict[str, Any], str]:
-    """The generator's weights from a checkpoint: the EMA ones when present."""
-    state = load(path)
-    key = "ema_generator" if prefer_ema and "ema_generator" in state else "generator"
-    return state[key], key
+def load_weights(path: Path) -> dict[str, Any]:
+    """A checkpoint file read for its weights only (``weights_only=True``, on the CPU), e.g.
+    the base a run starts from (``init_from``); a file that is not one is a one-line
+    :class:`ConfigError` (torch's own message runs over many lines)."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ConfigError(
+            f"cannot read {str(path)!r} as weights ({_load_failure(exc)}); give a run's "
+            f"checkpoint.pt or best.pt, or a torch.save of a dict of state dicts"
+        ) from None
+    if not isinstance(state, dict):
+        raise ConfigError(
+            f"{str(path)!r} holds a {type(state).__name__}, not a dict of state dicts; give a "
+            f"run's checkpoint.pt or best.pt, or a torch.save of a dict of state dicts"
+        )
+    return state
+
+
+def weights_mismatch(expected: Mapping[str, Tensor], given: Any) -> str | None:
+    """How ``given`` fails to fit ``expected`` (a module's ``state_dict()``), in a few words
+    naming the first tensor that is missing, of another shape, or extra; None when it fits."""
+    if not isinstance(given, Mapping):
+        return f"is a {type(given).__name__}, not a state dict"
+    for name, tensor in expected.items():
+        if name not in given:
+            return f"lacks tensor {name!r} {_shape(tensor)}"
+        if not isinstance(given[name], Tensor) or given[name].shape != tensor.shape:
+            needed = tuple(tensor.shape)
+            return f"has tensor {name!r} {_shape(given[name])}, where {needed} is needed"
+    for name, value in given.items():
+        if name not in expected:
+            return f"has tensor {name!r} {_shape(value)}, which is not needed"
+    return None
+
+
+def _load_failure(exc: Exception) -> str:
+    """The gist of torch.load's error, whose message runs over many lines and suggests
+    ``weights_only=False`` (which would run the file's pickled code)."""
+    text = str(exc)
+    refused = re.search(r"WeightsUnpickler error:\s*(.+?)(?:\.\s|\n|$)", text)
+    if refused:
+        return f"more than weights, or not a torch file: {refused.group(1).strip()}"
+    return f"{type(exc).__name__}: {(text.strip().splitlines() or [''])[0]}"
+
+
+def _shape(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    return f"of shape {tuple(shape)}" if shape is not None else f"(a {type(value).__name__})"

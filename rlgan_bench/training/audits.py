@@ -42,6 +42,8 @@ class TrainingAudit:
         config = trainer.config
         self.config = config
         self.host = trainer.host
+        #: audits from this step on may be a best state (keep_best): the reward acts from here
+        self.reward_start: int = trainer.schedule.start
         self.device: torch.device = trainer.device
         self.mode = trainer.mode
         self.reward_params: dict[str, Any] = dict(trainer.resolved["reward_params"])
@@ -129,7 +131,7 @@ class TrainingAudit:
                     else None
                 ),
             }
-            options = resolve(metrics=("fid",), device=str(self.device), batch_size=250)
+            options = resolve(metrics=("fid",), device=str(self.device))  # EVAL_DEFAULTS batch
             ctx = EvalContext(
                 to_uint8(images).cpu(),
                 self.real,

@@ -5,15 +5,18 @@ generator update on ``adversarial loss + lambda * reward term`` (the reward term
 the mode: ``-mean R(G(z))`` in backprop mode). The data lives on the training device as
 uint8 and batches are drawn by index, so a step is a handful of kernels and no host sync;
 losses are read back only every ``log_every`` steps.
+
+The loop is the step itself; what happens around it (metrics.jsonl and the divergence check,
+sample grids, checkpoints, training-time audits and best.pt) are built-in implementations of
+the run hooks, in training/callbacks, registered on the host the trainer uses.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import math
-import time
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,23 +24,25 @@ import torch
 from torch import Tensor, nn
 
 from rlgan_bench.core import checkpoint
-from rlgan_bench.core.atomic import append_line, read_jsonl, write_json, write_text
+from rlgan_bench.core.atomic import write_json
 from rlgan_bench.core.backbone import Backbone, ModelShape
 from rlgan_bench.core.config import TrainConfig
-from rlgan_bench.core.dataset import ImageData, to_float
-from rlgan_bench.core.errors import ConfigError, RlganError
-from rlgan_bench.core.grids import save_grid
+from rlgan_bench.core.dataset import ImageData
+from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.core.method import RewardMode
 from rlgan_bench.core.runtime import environment, resolve_device, seed_everything
 from rlgan_bench.host import PluginHost, get_host
+from rlgan_bench.training import init_from
 from rlgan_bench.training.audits import TrainingAudit
+from rlgan_bench.training.batches import RealBatches, effective_images, tilt_weights
+from rlgan_bench.training.callbacks import TRAINER_PLUGINS
+from rlgan_bench.training.callbacks.metrics_log import TrainingDiverged
+from rlgan_bench.training.context import CHECKPOINT_FILE, RunContext
+from rlgan_bench.training.meter import StepMeter
+from rlgan_bench.training.precision import MixedPrecision
 from rlgan_bench.training.progress import TrainProgress
 
 GRID_SAMPLES = 64
-
-
-class TrainingDiverged(RlganError):
-    """Losses became NaN or inf."""
 
 
 @dataclass(frozen=True)
@@ -67,19 +72,14 @@ class RewardSchedule:
 
 
 @dataclass
-class RunContext:
-    """What plugins see of a live run (hooks get this object)."""
+class _Updates:
+    """What the loop steps besides the models the RunContext holds."""
 
-    config: TrainConfig
-    out_dir: Path
-    device: torch.device
-    backbone: Backbone
-    generator: nn.Module
-    critic: nn.Module
-    ema_generator: nn.Module
-    reward_weight: float = 0.0
-    step: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    amp: MixedPrecision
+    real: RealBatches
+    noise_rng: torch.Generator
 
 
 class Trainer:
@@ -96,6 +96,8 @@ class Trainer:
         if self.out_dir.exists() and not self.out_dir.is_dir():
             raise ConfigError(f"--out {str(self.out_dir)!r} is a file; give a directory path")
         self.host = host or get_host()
+        for plugin in TRAINER_PLUGINS:  # once per host; see training/callbacks
+            self.host.add_builtin(plugin)
         self.quiet = quiet
         self.silent = silent  # no terminal output at all (matrix cells have their own view)
         self.device = resolve_device(config.device)
@@ -114,10 +116,19 @@ class Trainer:
         self.resolved: dict[str, Any] = {"backbone_params": backbone_params}
         self.plugins_used = {"backbone": _provider_record(backbone_component.provider)}
 
+        self.base: init_from.Base | None = None
+        if config.init_from is not None:
+            label = (
+                f"backbone {config.backbone!r} as configured (image_size {self.shape.image_size}, "
+                f"channels {channels}, latent_dim {config.latent_dim}, width {config.width})"
+            )
+            self.base = init_from.load_base(config.init_from, self.backbone, label)
+            self.resolved["init_from"] = self.base.record()
+
         self.mode: RewardMode | None = None
         self.reward_weight = 0.0
         self.schedule = RewardSchedule()
-        self.auditor: Any = None  # a TrainingAudit when audit_every > 0 and a reward is set
+        self.auditor: TrainingAudit | None = None  # when audit_every > 0 and a reward is set
         if config.reward:
             self._setup_reward(config)
             if config.audit_every:
@@ -158,16 +169,12 @@ class Trainer:
         }
         self.plugins_used["reward"] = _provider_record(component.provider)
 
-    def _load_data(self) -> ImageData:
-        spec = self.dataset_spec
-        data = spec.load("train", self.config.data_root, self.shape.image_size, self.shape.channels)
-        return data
-
-    # -- training -----------------------------------------------------------------------------
-    def run(self, resume: bool = False) -> dict[str, Any]:
-        config, device = self.config, self.device
+    def _start(self, resume: bool) -> tuple[RunContext, _Updates]:
+        """Seeds, data, models and optimisers; the checkpoint restored (``resume``) or the
+        run's config.json written."""
+        config, device, backbone = self.config, self.device, self.backbone
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        ckpt_path = self.out_dir / "checkpoint.pt"
+        ckpt_path = self.out_dir / CHECKPOINT_FILE
         if not resume and ckpt_path.exists():
             raise ConfigError(
                 f"{self.out_dir} already holds a run; pass --resume to continue it or choose "
@@ -182,49 +189,54 @@ class Trainer:
             # it was ~8% of a WGAN-GP critic step on CPU (docs/performance.md)
             torch.utils.deterministic.fill_uninitialized_memory = False  # type: ignore[attr-defined]
 
-        data = self._load_data()
-        images = data.images.to(device) if _fits_on(device, data.images) else data.images
-        n_images = images.shape[0]
-        tilt = self._tilt_weights(images)
+        data = self.dataset_spec.load(
+            "train", config.data_root, self.shape.image_size, self.shape.channels
+        )
+        tilt = None
+        if self.schedule.tilt > 0 and self.mode is not None:
+            tilt = tilt_weights(data.images, self.mode.score, self.schedule.tilt, device)
+            self.resolved["tilt_effective_images"] = effective_images(tilt)
 
-        generator = self.backbone.build_generator().to(device)
-        critic = self.backbone.build_critic().to(device)
-        ema = copy.deepcopy(generator).requires_grad_(False)
-        opt_g, opt_d = self.backbone.optimizers(generator, critic)
+        generator = backbone.build_generator().to(device)
+        critic = backbone.build_critic().to(device)
+        if self.base is not None:
+            self.base.load_into(generator, critic)
+        ema = copy.deepcopy(generator).requires_grad_(False)  # the loaded generator, if any
+        opt_g, opt_d = backbone.optimizers(generator, critic)
         data_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
         noise_rng = torch.Generator(device=device).manual_seed(config.seed + 2)
-        fixed_z = self.backbone.sample_latent(
+        grid_latents = backbone.sample_latent(
             GRID_SAMPLES, device, torch.Generator(device=device).manual_seed(config.seed + 3)
         )
-
-        amp_dtype = _amp_dtype(device) if config.amp else None
-        scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype is torch.float16)
-
+        amp = MixedPrecision(device, config.amp)
+        real = RealBatches(
+            data.images, config.batch_size, device, data_rng, tilt, tilt_from=self.schedule.start
+        )
         run = RunContext(
             config,
             self.out_dir,
             device,
-            self.backbone,
+            backbone,
             generator,
             critic,
             ema,
             reward_weight=self.reward_weight,
+            host=self.host,
+            grid_latents=grid_latents,
+            auditor=self.auditor,
+            # everything a checkpoint saves and restores, besides the step and the reference
+            training_state=dict(
+                generator=generator,
+                critic=critic,
+                ema=ema,
+                opt_g=opt_g,
+                opt_d=opt_d,
+                scaler=amp.scaler,
+                data_rng=data_rng,
+                noise_rng=noise_rng,
+                mode=self.mode,
+            ),
         )
-        # everything a checkpoint saves and restores, besides the step and the anchor
-        parts: dict[str, Any] = dict(
-            generator=generator,
-            critic=critic,
-            ema=ema,
-            opt_g=opt_g,
-            opt_d=opt_d,
-            scaler=scaler,
-            data_rng=data_rng,
-            noise_rng=noise_rng,
-            mode=self.mode,
-        )
-        start_step = 0
-        reference: nn.Module | None = None  # the generator when the reward started (anchor)
-        metrics_path = self.out_dir / "metrics.jsonl"
         if resume and ckpt_path.exists():
             state = checkpoint.load(ckpt_path, device)
             if state["config_digest"] != config.digest():
@@ -232,183 +244,111 @@ class Trainer:
                     f"{self.out_dir} holds a run with a different configuration; "
                     f"resume with the same flags or choose another --out"
                 )
-            checkpoint.restore(state, **parts)
+            if self.base is not None:
+                init_from.check_unchanged(self.base, self.out_dir)
+            checkpoint.restore(state, **run.training_state)
             if state.get("reference"):
-                reference = copy.deepcopy(generator).requires_grad_(False)
-                reference.load_state_dict(state["reference"])
-            start_step = int(state["step"])
-            # steps after the checkpoint are trained again: drop their log lines
-            kept = [r for r in read_jsonl(metrics_path) if r.get("step", 0) <= start_step]
-            write_text(metrics_path, "".join(json.dumps(r) + "\n" for r in kept))
+                run.reference = copy.deepcopy(generator).requires_grad_(False)
+                run.reference.load_state_dict(state["reference"])
+            run.start_step = run.checkpoint_step = int(state["step"])
         else:
             self._write_config(data)
-        auditor = self.auditor
-        if auditor is not None:
-            auditor.start(self.backbone, start_step, resumed=resume and start_step > 0)
+        run.step = run.start_step  # a resumed run starts where its checkpoint left off
+        return run, _Updates(opt_g, opt_d, amp, real, noise_rng)
 
-        def save_checkpoint(step: int, path: Path = ckpt_path) -> None:
-            checkpoint.save(
-                path, step=step, config_digest=config.digest(), reference=reference, **parts
-            )
+    # -- training -----------------------------------------------------------------------------
+    def run(self, resume: bool = False) -> dict[str, Any]:
+        config, device, backbone = self.config, self.device, self.backbone
+        run, updates = self._start(resume)
+        generator, critic, ema = run.generator, run.critic, run.ema_generator
+        opt_g, opt_d, amp, real = updates.opt_g, updates.opt_d, updates.amp, updates.real
+        generate = partial(amp.generate, generator)
+        critic_steps = backbone.critic_steps
 
-        def real_batch(step: int) -> Tensor:
-            if tilt is not None and step >= self.schedule.start:
-                index = torch.multinomial(
-                    tilt, config.batch_size, replacement=True, generator=data_rng
-                )
-            else:
-                index = torch.randint(
-                    n_images, (config.batch_size,), device=device, generator=data_rng
-                )
-            return to_float(images[index.to(images.device)].to(device, non_blocking=True))
-
-        def autocast():
-            return torch.autocast(
-                device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None
-            )
-
-        def generate_with(model: nn.Module, z: Tensor) -> Tensor:
-            with autocast():
-                return model(z).float()
-
-        def generate(z: Tensor) -> Tensor:
-            return generate_with(generator, z)
-
-        def step_generator(loss: Tensor) -> None:
-            opt_g.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(opt_g)
-            scaler.update()
-
-        run.step = start_step  # a resumed run starts where its checkpoint left off
         self.host.hook.rlgan_run_start(run=run)
-        progress = TrainProgress(config.steps, start_step, quiet=self.quiet, silent=self.silent)
-        sums: dict[str, Tensor] = {}
-        tic = time.perf_counter()
-        last_log_step, last_log_time = start_step, tic
-        critic_steps = self.backbone.critic_steps
+        progress = TrainProgress(config.steps, run.start_step, quiet=self.quiet, silent=self.silent)
+        meter = StepMeter(run.start_step)
         with progress:
-            for step in range(start_step + 1, config.steps + 1):
+            for step in range(run.start_step + 1, config.steps + 1):
                 log_now = step % config.log_every == 0 or step == config.steps
-                # critic updates; with one critic step its fake batch is reused for the
-                # generator update, as pytorch/examples does
+                # (1) the critic, on real and generated batches; with one critic step its fake
+                # batch is reused for the generator update, as pytorch/examples does
                 for _ in range(critic_steps):
-                    reuse = critic_steps == 1
-                    z = self.backbone.sample_latent(config.batch_size, device, noise_rng)
-                    with torch.set_grad_enabled(reuse):
+                    z = backbone.sample_latent(config.batch_size, device, updates.noise_rng)
+                    with torch.set_grad_enabled(critic_steps == 1):
                         fake = generate(z)
-                    with autocast():
-                        d_loss = self.backbone.critic_loss(critic, real_batch(step), fake.detach())
-                    opt_d.zero_grad(set_to_none=True)
-                    scaler.scale(d_loss).backward()
-                    scaler.step(opt_d)
-                    scaler.update()
-                    self.backbone.after_critic_step(critic)
+                    with amp.autocast():
+                        d_loss = backbone.critic_loss(critic, real.draw(step), fake.detach())
+                    amp.update(opt_d, d_loss)
+                    backbone.after_critic_step(critic)
                 if critic_steps > 1:
-                    z = self.backbone.sample_latent(config.batch_size, device, noise_rng)
+                    z = backbone.sample_latent(config.batch_size, device, updates.noise_rng)
                     fake = generate(z)
 
+                # (2) the generator, on the adversarial loss plus lambda times the reward term
                 critic.requires_grad_(False)
-                with autocast():
-                    g_loss = self.backbone.generator_loss(critic, fake)
-                total = g_loss
-                lam = self._lambda(step, run)
-                scores = None
-                anchor = None
+                with amp.autocast():
+                    g_loss = backbone.generator_loss(critic, fake)
+                lam = run.step_reward_weight = self._lambda(step, run)
+                loss, scores, anchor = self._generator_loss(run, amp, z, fake, g_loss, lam, log_now)
+                amp.update(opt_g, loss)
                 if self.mode is not None and lam > 0:
-                    self.mode.check_finite = log_now or device.type == "cpu"
-                    reward_term, scores = self.mode.reward_loss(generator, z, fake, generate)
-                    total = g_loss + lam * reward_term
-                    if self.schedule.anchor > 0:
-                        if reference is None:
-                            reference = copy.deepcopy(generator).requires_grad_(False)
-                        with torch.no_grad():
-                            target = generate_with(reference, z)
-                        anchor = 0.5 * (fake - target).pow(2).flatten(1).sum(1).mean()
-                        total = total + self.schedule.anchor * anchor
-                elif self.mode is not None and log_now:
-                    with torch.no_grad():  # the reward is still logged before it is used
-                        scores = self.mode.score(fake.detach())
-                step_generator(total)
-                if self.mode is not None and lam > 0:
-                    self.mode.extra_updates(generate, lam, step_generator)
+                    self.mode.extra_updates(generate, lam, partial(amp.update, opt_g))
                 critic.requires_grad_(True)
                 _update_ema(ema, generator, config.ema_decay, step)
 
-                _accumulate(sums, d_loss=d_loss, g_loss=g_loss, scores=scores, anchor=anchor)
-                stats = None
-                if log_now:
-                    now = time.perf_counter()
-                    stats = _drain(sums)
-                    stats.update(
-                        step=step,
-                        reward_weight=lam,
-                        it_per_s=(step - last_log_step) / max(now - last_log_time, 1e-9),
-                        elapsed_s=now - tic,
-                    )
-                    if not all(
-                        math.isfinite(v)
-                        for k, v in stats.items()
-                        if k in ("d_loss", "g_loss", "reward_mean")
-                    ):
-                        raise TrainingDiverged(
-                            f"training diverged at step {step} (losses {stats}); lower the "
-                            f"learning rate or lambda, or check the reward"
-                        )
-                    last_log_step, last_log_time = step, now
-                    append_line(metrics_path, json.dumps(stats))
-                    progress.update(step, stats)
+                # (3) the side jobs: the hooks (logs, grids, checkpoints, audits and plugins)
+                meter.add(d_loss, g_loss, scores, anchor)
+                stats = meter.drain(step, lam) if log_now else None
                 run.step = step
+                run.stats = stats if stats is not None else run.stats
                 self.host.hook.rlgan_after_generator_step(run=run, step=step, stats=stats)
-                if step % config.sample_every == 0 or step == config.steps:
-                    save_grid(ema, fixed_z, self.out_dir / "samples" / f"step_{step:06d}.png")
-                checkpointed = step % config.checkpoint_every == 0 or step == config.steps
-                if checkpointed:
-                    save_checkpoint(step)
-                if auditor is not None and (step % config.audit_every == 0 or step == config.steps):
-                    record = auditor.run(step, ema, step >= self.schedule.start, lam)
-                    if record["improved"]:
-                        # checkpoint.pt first: a resumed run never holds a best.pt from
-                        # steps it trains again
-                        if not checkpointed:
-                            save_checkpoint(step)
-                        save_checkpoint(step, self.out_dir / "best.pt")
-                    self.host.hook.rlgan_after_evaluation(run=run, step=step, metrics=record)
-        wall = time.perf_counter() - tic
-        save_grid(ema, fixed_z, self.out_dir / "samples.png")
+                if stats is not None:
+                    progress.update(step, stats)
+        wall = meter.elapsed()
         summary = {
             "steps": config.steps,
-            "resumed_from": start_step,
+            "resumed_from": run.start_step,
             "wall_time_s": wall,
-            "steps_per_s": (config.steps - start_step) / max(wall, 1e-9),
+            "steps_per_s": (config.steps - run.start_step) / max(wall, 1e-9),
             "device": str(device),
         }
         write_json(self.out_dir / "summary.json", summary)
         self.host.hook.rlgan_run_end(run=run, summary=summary)
         return summary
 
-    @torch.no_grad()
-    def _tilt_weights(self, images: Tensor) -> Tensor | None:
-        """Sampling weights of the real images for a reward-tilted critic, or None.
-
-        The distribution that maximises ``E[R] - KL(p || p_data) / tilt`` is
-        ``p_data(x) * exp(tilt * R(x)) / Z``. Drawing the critic's real batches from it makes
-        the adversarial loss pull the generator towards that distribution instead of back to
-        p_data, so the critic and the reward stop fighting: the generator is asked for real
-        images that the reward likes, with the variety they have in the data."""
-        if self.schedule.tilt <= 0 or self.mode is None:
-            return None
-        device = self.device
-        scores = torch.cat(
-            [
-                self.mode.score(to_float(images[i : i + 256].to(device))).float()
-                for i in range(0, images.shape[0], 256)
-            ]
-        )
-        weights = torch.softmax(self.schedule.tilt * scores, dim=0)
-        # effective sample size: how many real images the tilted critic still learns from
-        self.resolved["tilt_effective_images"] = float(1 / (weights**2).sum())
-        return weights.to(device)
+    def _generator_loss(
+        self,
+        run: RunContext,
+        amp: MixedPrecision,
+        z: Tensor,
+        fake: Tensor,
+        g_loss: Tensor,
+        lam: float,
+        log_now: bool,
+    ) -> tuple[Tensor, Tensor | None, Tensor | None]:
+        """The generator's loss: the adversarial one, plus, once the reward acts, lambda times
+        the mode's reward term and the anchor's KL; with the reward's scores and the anchor
+        term for the log."""
+        mode = self.mode
+        if mode is None or lam <= 0:
+            if mode is None or not log_now:
+                return g_loss, None, None
+            with torch.no_grad():  # the reward is still logged before it is used
+                return g_loss, mode.score(fake.detach()), None
+        generate: Callable[[Tensor], Tensor] = partial(amp.generate, run.generator)
+        mode.check_finite = log_now or self.device.type == "cpu"
+        reward_term, scores = mode.reward_loss(run.generator, z, fake, generate)
+        total = g_loss + lam * reward_term
+        anchor = None
+        if self.schedule.anchor > 0:
+            if run.reference is None:
+                run.reference = copy.deepcopy(run.generator).requires_grad_(False)
+            with torch.no_grad():
+                target = amp.generate(run.reference, z)
+            anchor = 0.5 * (fake - target).pow(2).flatten(1).sum(1).mean()
+            total = total + self.schedule.anchor * anchor
+        return total, scores, anchor
 
     def _lambda(self, step: int, run: RunContext) -> float:
         schedule = self.schedule
@@ -437,19 +377,6 @@ def _provider_record(provider: Any) -> dict[str, Any]:
     return {"name": provider.name, "version": provider.version, "builtin": provider.builtin}
 
 
-def _amp_dtype(device: torch.device) -> torch.dtype | None:
-    if device.type != "cuda":
-        return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-
-
-def _fits_on(device: torch.device, images: Tensor) -> bool:
-    if device.type != "cuda":
-        return True
-    free, _ = torch.cuda.mem_get_info(device)
-    return images.numel() * images.element_size() < free // 4
-
-
 @torch.no_grad()
 def _update_ema(ema: nn.Module, model: nn.Module, decay: float, step: int) -> None:
     # short runs: a lower decay early on, so the EMA does not average in the random init
@@ -460,32 +387,4 @@ def _update_ema(ema: nn.Module, model: nn.Module, decay: float, step: int) -> No
         ema_buffer.copy_(buffer)
 
 
-def _accumulate(
-    sums: dict[str, Tensor],
-    d_loss: Tensor,
-    g_loss: Tensor,
-    scores: Tensor | None,
-    anchor: Tensor | None,
-) -> None:
-    values = {"d_loss": d_loss.detach().float(), "g_loss": g_loss.detach().float()}
-    if anchor is not None:
-        values["anchor"] = anchor.detach().float()
-    if scores is not None:
-        values["reward_mean"] = scores.float().mean()
-        values["reward_std"] = scores.float().std() if scores.numel() > 1 else scores.new_zeros(())
-    for key, value in values.items():
-        if key in sums:
-            sums[key] = sums[key] + value
-            sums[f"n_{key}"] = sums[f"n_{key}"] + 1
-        else:
-            sums[key] = value
-            sums[f"n_{key}"] = torch.ones((), device=value.device)
-
-
-def _drain(sums: dict[str, Tensor]) -> dict[str, float]:
-    keys = [k for k in sums if not k.startswith("n_")]
-    if not keys:
-        return {}
-    stacked = torch.stack([sums[k] / sums[f"n_{k}"] for k in keys]).cpu().tolist()
-    sums.clear()
-    return dict(zip(keys, stacked))
+__all__ = ["GRID_SAMPLES", "RewardSchedule", "RunContext", "Trainer", "TrainingDiverged"]

@@ -12,9 +12,6 @@ import torch
 
 from rlgan_bench.api import generate_in_eval_mode, grid_image
 
-#: samples in the grid a tracker shows (the same latents as the run's sample PNGs)
-GRID_SAMPLES = 64
-
 
 @dataclass(frozen=True)
 class RunFacts:
@@ -75,14 +72,9 @@ def evaluation_numbers(metrics: dict[str, Any]) -> tuple[str, dict[str, float]]:
 
 
 def sample_grid(run: Any) -> torch.Tensor:
-    """A uint8 grid (3, H, W) of the EMA generator on the run's fixed grid latents, drawn with a
-    generator of its own so the training's random streams are untouched."""
-    device = next(run.ema_generator.parameters()).device
-    seed = int(run.config.seed) + 3  # the trainer's grid latents
-    z = run.backbone.sample_latent(
-        GRID_SAMPLES, device, torch.Generator(device=device).manual_seed(seed)
-    )
-    return grid_image(generate_in_eval_mode(run.ema_generator, z))
+    """A uint8 grid (3, H, W) of the EMA generator on the run's fixed grid latents (those of
+    its sample PNGs), drawn in eval mode: the training is untouched."""
+    return grid_image(generate_in_eval_mode(run.ema_generator, run.grid_latents))
 
 
 def is_sample_step(run: Any, step: int) -> bool:
