@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rlgan_bench.core.config import LATER_DEFAULTS
-from rlgan_bench.report.html import _page, e
+from rlgan_bench.report.html import render_page
 from rlgan_bench.report.markdown import md_escape, row_cells
 from rlgan_bench.report.rows import NOT_CONFIG, Column, Leaderboard, Row, Stat
 
@@ -209,42 +209,28 @@ def _settings(pair: Pair) -> str:
 
 
 def render_html(comparison: Comparison) -> str:
-    """The comparison as a self-contained HTML page (one table)."""
-
+    """The comparison as a self-contained HTML page (one table, ``templates/compare.html.j2``)."""
     a, b = comparison.a.results.folder, comparison.b.results.folder
     head = ["backbone", "reward", "mode", "λ", "seeds A/B"]
     head += [f"{c.label} {c.arrow}" for c in comparison.columns] + ["settings changed"]
-    verdicts = {True: ' class="num good"', False: ' class="num bad"', None: ' class="num"'}
-    body = []
+    rows = []
     for pair in comparison.pairs:
         row = pair.row
         seeds = f"{sum(r.n_seeds for r in pair.a)}/{sum(r.n_seeds for r in pair.b)}"
-        cells = [
-            f"<td>{e(value)}</td>"
-            for value in (
-                row.backbone_label,
-                row.reward_label,
-                row.mode or "–",
-                "–" if row.lam is None else f"{row.lam:g}",
-                seeds,
-            )
-        ]
-        if pair.only_in:
-            only = a if pair.only_in == "a" else b
-            cells.append(f'<td colspan="{len(comparison.columns) + 1}">only in {e(only)}</td>')
-        else:
-            cells += [f"<td{verdicts[c.better]}>{e(c.text())}</td>" for c in pair.changes]
-            cells.append(f"<td>{e(_settings(pair))}</td>")
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    table = (
-        '<div class="scroll"><table class="compare"><thead><tr>'
-        + "".join(f"<th>{e(h)}</th>" for h in head)
-        + f"</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        lam = "–" if row.lam is None else f"{row.lam:g}"
+        rows.append(
+            {
+                "cells": [row.backbone_label, row.reward_label, row.mode or "–", lam, seeds],
+                "only_in": None if pair.only_in is None else str(a if pair.only_in == "a" else b),
+                "changes": [(c.text(), c.better) for c in pair.changes],
+                "settings": _settings(pair),
+            }
+        )
+    return render_page(
+        "compare.html.j2",
+        a=str(a),
+        b=str(b),
+        head=head,
+        rows=rows,
+        n_columns=len(comparison.columns),
     )
-    subtitle = f"<code>{e(a)}</code> → <code>{e(b)}</code>"
-    intro = (
-        '<section id="compare"><h2>Changes</h2><p class="muted">Mean over seeds in A → in B '
-        "(the change, better or worse in the metric's direction); scores measured differently "
-        f"are not compared.</p>{table}</section>"
-    )
-    return _page("rlgan-bench compare", subtitle, [("compare", "Changes")], intro)

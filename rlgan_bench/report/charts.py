@@ -1,0 +1,390 @@
+"""The report's SVG chart kit: round axis ticks, a plotting frame, line charts and the
+reward-vs-FID trade-off scatter with its Pareto front.
+
+Each chart is a pure function of its data returning inline SVG as :class:`markupsafe.Markup`
+(a ``str``): every piece of text that comes in (titles, axis and series labels, point names) is
+escaped where it is placed, so a template may insert the result as it is. Nothing here knows
+about the page the charts go on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
+FRONT_COLOR = "#d62728"
+TEXT_COLOR = "#1d2330"
+MUTED_COLOR = "#5f6b7a"
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About ``count`` round tick values (steps of 1, 2, 2.5 or 5 times a power of ten)
+    covering [low, high]; just ``[low]`` for an empty or non-finite range."""
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        return [low]
+    raw = (high - low) / max(count, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = math.ceil(low / step - 1e-9) * step
+    ticks = []
+    value = start
+    while value <= high + step * 1e-6:
+        # repeated addition leaves 1e-17 where zero is meant
+        ticks.append(0.0 if abs(value) < step * 1e-9 else value)
+        value += step
+    return ticks
+
+
+def padded_span(values: Sequence[float], pad: float = 0.06) -> tuple[float, float]:
+    """The range of the finite ``values`` widened by ``pad`` of its width on each side; a
+    single value gets a range around it, no value at all (0, 1)."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return 0.0, 1.0
+    low, high = min(finite), max(finite)
+    if high - low < 1e-12:
+        width = abs(high) * 0.1 or 1.0
+        return low - width, high + width
+    margin = (high - low) * pad
+    return low - margin, high + margin
+
+
+def tick_label(value: float) -> str:
+    return f"{value:.4g}"
+
+
+@dataclass
+class Frame:
+    """A plotting area: data ranges mapped onto a pixel box inside an SVG (y grows upwards)."""
+
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    left: float
+    top: float
+    width: float
+    height: float
+
+    def x(self, value: float) -> float:
+        low, high = self.x_range
+        return self.left + (value - low) / (high - low) * self.width
+
+    def y(self, value: float) -> float:
+        low, high = self.y_range
+        return self.top + self.height - (value - low) / (high - low) * self.height
+
+    def axes(self, xlabel: str, ylabel: str) -> list[Markup]:
+        """The box, a grid line and label per tick inside the ranges, and the axis labels."""
+        parts = [
+            Markup(
+                '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="#fbfcfd" '
+                'stroke="#9aa5b1"/>'
+            ).format(self.left, self.top, self.width, self.height)
+        ]
+        bottom = self.top + self.height
+        for tick in nice_ticks(*self.x_range):
+            if not self.x_range[0] <= tick <= self.x_range[1]:
+                continue
+            px = self.x(tick)
+            parts.append(
+                Markup(
+                    '<line x1="{px:.1f}" y1="{top:.1f}" x2="{px:.1f}" y2="{bottom:.1f}" '
+                    'stroke="#e6eaef"/><text x="{px:.1f}" y="{below:.1f}" '
+                    'text-anchor="middle" fill="{muted}">{label}</text>'
+                ).format(
+                    px=px,
+                    top=self.top,
+                    bottom=bottom,
+                    below=bottom + 14,
+                    muted=MUTED_COLOR,
+                    label=tick_label(tick),
+                )
+            )
+        for tick in nice_ticks(*self.y_range):
+            if not self.y_range[0] <= tick <= self.y_range[1]:
+                continue
+            py = self.y(tick)
+            parts.append(
+                Markup(
+                    '<line x1="{left:.1f}" y1="{py:.1f}" x2="{right:.1f}" y2="{py:.1f}" '
+                    'stroke="#e6eaef"/><text x="{label_x:.1f}" y="{label_y:.1f}" '
+                    'text-anchor="end" fill="{muted}">{label}</text>'
+                ).format(
+                    left=self.left,
+                    right=self.left + self.width,
+                    py=py,
+                    label_x=self.left - 5,
+                    label_y=py + 3.5,
+                    muted=MUTED_COLOR,
+                    label=tick_label(tick),
+                )
+            )
+        parts.append(
+            Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="{}">{}</text>').format(
+                self.left + self.width / 2, bottom + 30, TEXT_COLOR, xlabel
+            )
+        )
+        cy = self.top + self.height / 2
+        parts.append(
+            Markup(
+                '<text x="12" y="{cy:.1f}" transform="rotate(-90 12 {cy:.1f})" '
+                'text-anchor="middle" fill="{color}">{label}</text>'
+            ).format(cy=cy, color=TEXT_COLOR, label=ylabel)
+        )
+        return parts
+
+
+def svg(width: int, height: int, title: str, body: Sequence[Markup], css_class: str) -> Markup:
+    """An ``<svg class="plot CSS_CLASS">`` of the given size around ``body``, with ``title``
+    as its accessible name, tooltip and heading."""
+    return Markup(
+        '<svg class="plot {css}" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
+        'aria-label="{title}"><title>{title}</title><text x="{middle:.1f}" y="15" '
+        'text-anchor="middle" font-weight="600" fill="{color}">{title}</text>{body}</svg>'
+    ).format(
+        css=css_class,
+        w=width,
+        h=height,
+        title=title,
+        middle=width / 2,
+        color=TEXT_COLOR,
+        body=Markup("").join(body),
+    )
+
+
+def _dash(pattern: str) -> Markup:
+    return Markup(' stroke-dasharray="{}"').format(pattern) if pattern else Markup("")
+
+
+@dataclass
+class Series:
+    label: str
+    points: list[tuple[float, float]]
+    color: str
+    #: stroke-dasharray ("" for a solid line)
+    dash: str = ""
+    #: (x, low, high): a shaded band (mean ± std)
+    band: list[tuple[float, float, float]] | None = None
+
+
+def _polyline_points(frame: Frame, points: Sequence[tuple[float, float]]) -> str:
+    return " ".join(f"{frame.x(x):.1f},{frame.y(y):.1f}" for x, y in points)
+
+
+def line_chart(
+    series: Sequence[Series],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    width: int = 420,
+    height: int = 250,
+) -> Markup:
+    """Lines (one per series; a dot for a single point) over a shared x axis, each with its
+    optional band, and a legend (one entry per label, color and dash) above the plot."""
+    legend: list[tuple[str, str, str]] = []
+    for item in series:
+        entry = (item.label, item.color, item.dash)
+        if entry not in legend:
+            legend.append(entry)
+    rows = max(1, math.ceil(len(legend) / 3))
+    top = 24 + 15 * rows
+    xs = [x for s in series for x, _ in s.points]
+    ys = [y for s in series for _, y in s.points]
+    ys += [v for s in series for _, lo, hi in (s.band or []) for v in (lo, hi)]
+    frame = Frame(padded_span(xs, 0.0), padded_span(ys), 54, top, width - 66, height - top - 40)
+    body = frame.axes(xlabel, ylabel)
+    for index, (label, color, pattern) in enumerate(legend):
+        lx, ly = 56 + (index % 3) * ((width - 60) / 3), 30 + 15 * (index // 3)
+        body.append(
+            Markup(
+                '<line x1="{lx:.1f}" y1="{ly:.1f}" x2="{end:.1f}" y2="{ly:.1f}" stroke="{color}" '
+                'stroke-width="2"{dash}/><text x="{tx:.1f}" y="{ty:.1f}" fill="{text}">{label}'
+                "</text>"
+            ).format(
+                lx=lx,
+                ly=ly - 4,
+                end=lx + 18,
+                color=color,
+                dash=_dash(pattern),
+                tx=lx + 22,
+                ty=ly,
+                text=TEXT_COLOR,
+                label=label,
+            )
+        )
+    for item in series:
+        if item.band:
+            upper = [(x, hi) for x, _, hi in item.band]
+            lower = [(x, lo) for x, lo, _ in reversed(item.band)]
+            body.append(
+                Markup(
+                    '<polygon class="band" points="{}" fill="{}" fill-opacity="0.15" '
+                    'stroke="none"/>'
+                ).format(_polyline_points(frame, upper + lower), item.color)
+            )
+        if len(item.points) == 1:
+            ((x, y),) = item.points
+            body.append(
+                Markup('<circle cx="{:.1f}" cy="{:.1f}" r="3" fill="{}"/>').format(
+                    frame.x(x), frame.y(y), item.color
+                )
+            )
+        elif item.points:
+            body.append(
+                Markup(
+                    '<polyline class="series" points="{}" fill="none" stroke="{}" '
+                    'stroke-width="1.8"{}><title>{}</title></polyline>'
+                ).format(
+                    _polyline_points(frame, item.points),
+                    item.color,
+                    _dash(item.dash),
+                    item.label,
+                )
+            )
+    if not any(item.points for item in series):
+        body.append(
+            Markup(
+                '<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="{}">nothing logged</text>'
+            ).format(width / 2, top + frame.height / 2, MUTED_COLOR)
+        )
+    return svg(width, height, title, body, "curve")
+
+
+@dataclass
+class Point:
+    label: str
+    x: float
+    y: float
+    x_std: float | None = None
+    y_std: float | None = None
+    #: no other point has both a higher x and a lower y (the caller decides)
+    on_front: bool = False
+
+
+TRADEOFF_LEGEND = Markup(
+    '<circle cx="66" cy="30" r="4.5" fill="{front}"/><text x="75" y="34" fill="{text}">Pareto '
+    'front</text><circle cx="170" cy="30" r="4.5" fill="#fff" stroke="{muted}" '
+    'stroke-width="1.5"/><text x="179" y="34" fill="{text}">dominated</text><line x1="262" '
+    'y1="30" x2="282" y2="30" stroke="#7f7f7f" stroke-width="1.5" stroke-dasharray="5 3"/>'
+    '<text x="287" y="34" fill="{text}">no reward</text>'
+).format(front=FRONT_COLOR, text=TEXT_COLOR, muted=MUTED_COLOR)
+
+
+def tradeoff_chart(
+    points: Sequence[Point],
+    baselines: Sequence[tuple[str, float]],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    width: int = 560,
+    height: int = 360,
+) -> Markup:
+    """A scatter of (reward, FID) with error bars, the points on the Pareto front filled and
+    joined by a line in x order, and the no-reward baselines as labelled dashed levels."""
+    xs = [v for p in points for v in (p.x - (p.x_std or 0), p.x + (p.x_std or 0))]
+    ys = [v for p in points for v in (p.y - (p.y_std or 0), p.y + (p.y_std or 0))]
+    ys += [value for _, value in baselines]
+    top = 40
+    frame = Frame(
+        padded_span(xs, 0.12), padded_span(ys, 0.1), 60, top, width - 80, height - top - 44
+    )
+    body = frame.axes(xlabel, ylabel)
+    body.append(TRADEOFF_LEGEND)
+    body.append(
+        Markup(
+            '<text x="{}" y="34" text-anchor="end" fill="#1a7f37">better: → and ↓</text>'
+        ).format(width - 12)
+    )
+    right = frame.left + frame.width
+    for label, value in baselines:
+        py = frame.y(value)
+        body.append(
+            Markup(
+                '<line class="baseline" x1="{left:.1f}" y1="{py:.1f}" x2="{right:.1f}" '
+                'y2="{py:.1f}" stroke="#7f7f7f" stroke-width="1.5" stroke-dasharray="5 3">'
+                '<title>{label}: {value}</title></line><text x="{tx:.1f}" y="{ty:.1f}" '
+                'text-anchor="end" fill="{muted}">{label}</text>'
+            ).format(
+                left=frame.left,
+                right=right,
+                py=py,
+                label=label,
+                value=tick_label(value),
+                tx=right - 4,
+                ty=py - 4,
+                muted=MUTED_COLOR,
+            )
+        )
+    on_front = sorted((p for p in points if p.on_front), key=lambda p: p.x)
+    if len(on_front) > 1:
+        body.append(
+            Markup(
+                '<polyline class="pareto" points="{}" fill="none" stroke="{}" stroke-width="2" '
+                'stroke-opacity="0.7"/>'
+            ).format(_polyline_points(frame, [(p.x, p.y) for p in on_front]), FRONT_COLOR)
+        )
+    for point in points:
+        body += _scatter_point(frame, point, xlabel, ylabel)
+    return svg(width, height, title, body, "tradeoff")
+
+
+def _scatter_point(frame: Frame, point: Point, xlabel: str, ylabel: str) -> list[Markup]:
+    """A point's error bars, its marker (filled on the front) with a tooltip, and its label."""
+    parts = []
+    px, py = frame.x(point.x), frame.y(point.y)
+    error_bar = Markup('<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#9aa5b1"/>')
+    if point.x_std:
+        low, high = frame.x(point.x - point.x_std), frame.x(point.x + point.x_std)
+        parts.append(error_bar.format(low, py, high, py))
+    if point.y_std:
+        low, high = frame.y(point.y - point.y_std), frame.y(point.y + point.y_std)
+        parts.append(error_bar.format(px, low, px, high))
+    style = (
+        Markup('fill="{}" class="point front"').format(FRONT_COLOR)
+        if point.on_front
+        else Markup('fill="#ffffff" stroke="{}" stroke-width="1.5" class="point"').format(
+            MUTED_COLOR
+        )
+    )
+    tip = f"{point.label}: {xlabel} {point.x:.4g}, {ylabel} {point.y:.4g}"
+    # labels of points near the right edge go to their left, so they stay inside the plot
+    anchor = "end" if px > frame.left + frame.width * 0.7 else "start"
+    dx = -7 if anchor == "end" else 7
+    parts.append(
+        Markup(
+            '<circle cx="{px:.1f}" cy="{py:.1f}" r="5" {style}><title>{tip}</title></circle>'
+            '<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}" fill="{text}">{label}</text>'
+        ).format(
+            px=px,
+            py=py,
+            style=style,
+            tip=tip,
+            tx=px + dx,
+            ty=py - 7,
+            anchor=anchor,
+            text=TEXT_COLOR,
+            label=point.label,
+        )
+    )
+    return parts
+
+
+__all__ = [
+    "FRONT_COLOR",
+    "PALETTE",
+    "Frame",
+    "Point",
+    "Series",
+    "line_chart",
+    "nice_ticks",
+    "padded_span",
+    "svg",
+    "tick_label",
+    "tradeoff_chart",
+]

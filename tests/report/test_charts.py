@@ -1,0 +1,216 @@
+"""The SVG chart kit on its own: round ticks, the frame's mapping and axes, line charts, the
+trade-off scatter and its Pareto front on hand-made points, and escaping of every label.
+
+Each chart is parsed as XML, so a test fails on markup that is not well formed as well as on a
+misplaced tick or point."""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+
+import pytest
+from jinja2 import Environment
+from markupsafe import Markup
+
+from rlgan_bench.report.charts import (
+    FRONT_COLOR,
+    Frame,
+    Point,
+    Series,
+    line_chart,
+    nice_ticks,
+    padded_span,
+    tick_label,
+    tradeoff_chart,
+)
+from rlgan_bench.report.rows import pareto_front
+
+EVIL = "<script>alert('x')</script> & \"quoted\""
+NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)  # 10: a step of 1 seen from below
+
+
+def parse(svg: str) -> ET.Element:
+    assert isinstance(svg, Markup)
+    return ET.fromstring(svg)
+
+
+def floats(text: str) -> list[tuple[float, float]]:
+    return [(float(x), float(y)) for x, y in (pair.split(",") for pair in text.split())]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (0.0, 1.0, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+        (0.0, 100.0, [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]),
+        (3.0, 7.5, [3.0, 4.0, 5.0, 6.0, 7.0]),
+        (-0.3, 0.3, [-0.2, 0.0, 0.2]),
+        (0.0, 12.5, [0.0, 2.5, 5.0, 7.5, 10.0, 12.5]),
+    ],
+)
+def test_nice_ticks_on_hand_computed_ranges(low, high, expected):
+    assert nice_ticks(low, high) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [(0.0, 1.0), (-3.7, 12.2), (1e-9, 3e-9), (0.0, 1e12), (-250.0, -249.5), (214.28, 214.29)],
+)
+def test_nice_ticks_are_round_evenly_spaced_and_inside_the_range(low, high):
+    ticks = nice_ticks(low, high)
+    assert 2 <= len(ticks) <= 11
+    step = ticks[1] - ticks[0]
+    assert all(b - a == pytest.approx(step) for a, b in zip(ticks, ticks[1:]))
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert any(mantissa == pytest.approx(m) for m in NICE_STEPS)
+    assert all(low - step * 1e-6 <= t <= high + step * 1e-6 for t in ticks)
+    # no room for another tick at either end
+    assert ticks[0] - step < low and ticks[-1] + step > high + step * 1e-6
+
+
+def test_nice_ticks_put_an_exact_zero_where_the_range_crosses_it():
+    ticks = nice_ticks(-0.7, 0.9)
+    assert 0.0 in ticks and all(t == 0.0 or abs(t) > 1e-6 for t in ticks)
+
+
+@pytest.mark.parametrize(
+    ("low", "high"), [(5.0, 5.0), (5.0, 1.0), (0.0, math.inf), (-math.inf, 0.0)]
+)
+def test_nice_ticks_of_a_degenerate_range_is_its_low_end(low, high):
+    assert nice_ticks(low, high) == [low]
+
+
+def test_nice_ticks_of_nan_is_nan():
+    (tick,) = nice_ticks(math.nan, 1.0)
+    assert math.isnan(tick)
+
+
+def test_padded_span():
+    assert padded_span([]) == (0.0, 1.0)
+    assert padded_span([math.nan, math.inf]) == (0.0, 1.0)
+    assert padded_span([5.0]) == pytest.approx((4.5, 5.5))
+    assert padded_span([0.0, 0.0]) == (-1.0, 1.0)
+    assert padded_span([0.0, 10.0, math.nan], pad=0.1) == pytest.approx((-1.0, 11.0))
+    assert padded_span([2.0, 4.0], pad=0.0) == (2.0, 4.0)
+
+
+def test_frame_maps_the_ranges_onto_its_box_with_y_upwards():
+    frame = Frame((0.0, 10.0), (0.0, 100.0), left=50, top=20, width=200, height=100)
+    assert (frame.x(0), frame.x(10), frame.x(5)) == (50, 250, 150)
+    assert (frame.y(0), frame.y(100), frame.y(25)) == (120, 20, 95)
+
+
+def test_axes_place_a_label_at_each_tick_inside_the_ranges():
+    frame = Frame((0.5, 9.5), (-1.0, 3.0), left=60, top=40, width=300, height=200)
+    svg = Markup("<svg>{}</svg>").format(Markup("").join(frame.axes("steps", "loss")))
+    root = parse(svg)
+    texts = root.findall("text")
+    x_ticks = [t for t in texts if t.get("text-anchor") == "middle" and t.get("transform") is None]
+    y_ticks = [t for t in texts if t.get("text-anchor") == "end"]
+    expected_x = [t for t in nice_ticks(0.5, 9.5) if 0.5 <= t <= 9.5]
+    assert [t.text for t in x_ticks[:-1]] == [tick_label(t) for t in expected_x]
+    for text, value in zip(x_ticks, expected_x):
+        assert float(text.get("x")) == pytest.approx(frame.x(value), abs=0.05)
+        assert float(text.get("y")) == pytest.approx(40 + 200 + 14)
+    assert [t.text for t in y_ticks] == [tick_label(t) for t in nice_ticks(-1.0, 3.0)]
+    for text, value in zip(y_ticks, nice_ticks(-1.0, 3.0)):
+        assert float(text.get("x")) == pytest.approx(55)
+        assert float(text.get("y")) == pytest.approx(frame.y(value) + 3.5, abs=0.05)
+    # one grid line per tick, the axis labels below and rotated on the left
+    assert len(root.findall("line")) == len(expected_x) + len(y_ticks)
+    assert x_ticks[-1].text == "steps"
+    (ylabel,) = [t for t in texts if t.get("transform")]
+    assert ylabel.text == "loss" and ylabel.get("transform").startswith("rotate(-90")
+
+
+def test_line_chart_draws_each_series_and_one_legend_entry_per_style():
+    seeds = [
+        Series("D loss", [(0, 1.0), (1, 0.5), (2, 0.25)], "#1f77b4"),
+        Series("D loss", [(0, 1.2), (1, 0.7), (2, 0.3)], "#1f77b4"),  # same style: one entry
+        Series("G loss", [(0, 2.0), (2, 1.0)], "#ff7f0e", "5 3"),
+        Series("reward", [(1, 0.4)], "#2ca02c", band=[(1, 0.3, 0.5)]),
+    ]
+    root = parse(line_chart(seeds, "losses", "step", "loss"))
+    assert root.get("class") == "plot curve" and root.findtext("title") == "losses"
+    lines = root.findall("polyline")
+    assert [p.findtext("title") for p in lines] == ["D loss", "D loss", "G loss"]
+    assert lines[2].get("stroke-dasharray") == "5 3" and lines[0].get("stroke-dasharray") is None
+    legend = [t.text for t in root.findall("text") if t.get("text-anchor") is None]
+    assert legend == ["D loss", "G loss", "reward"]
+    (dot,) = root.findall("circle")  # a series of one point is a dot
+    (band,) = root.findall("polygon")
+    assert len(band.get("points").split()) == 2
+    box = root.find("rect")
+    left, top = float(box.get("x")), float(box.get("y"))
+    right, bottom = left + float(box.get("width")), top + float(box.get("height"))
+    for line in lines:
+        xs, ys = zip(*floats(line.get("points")))
+        assert min(xs) == pytest.approx(left, abs=0.05) and max(xs) <= right + 0.05
+        assert all(top <= y <= bottom for y in ys)
+    # the first series falls: its y pixels grow
+    ys = [y for _, y in floats(lines[0].get("points"))]
+    assert ys == sorted(ys) and float(dot.get("cy")) < bottom
+
+
+def test_line_chart_without_points_says_so():
+    root = parse(line_chart([Series("reward", [], "#2ca02c")], "reward", "step", "reward"))
+    assert "nothing logged" in [t.text for t in root.findall("text")]
+    assert root.findall("polyline") == []
+
+
+def test_tradeoff_chart_draws_the_pareto_front_of_hand_made_points():
+    scores = [(1.0, 10.0), (2.0, 12.0), (1.5, 15.0), (0.5, 9.0), (2.0, 13.0)]
+    front = pareto_front(scores)
+    assert front == [True, True, False, True, False]
+    points = [
+        Point(f"p{i}", x, y, 0.1, 0.5, on_front)
+        for i, ((x, y), on_front) in enumerate(zip(scores, front, strict=True))
+    ]
+    root = parse(tradeoff_chart(points, [("no reward", 11.0)], "classifier", "reward ↑", "FID ↓"))
+    circles = [c for c in root.findall("circle") if "point" in (c.get("class") or "")]
+    assert [c.get("class") for c in circles] == ["point front" if f else "point" for f in front]
+    assert all(c.get("fill") == FRONT_COLOR for c in circles if c.get("class") == "point front")
+    assert circles[0].findtext("title") == "p0: reward ↑ 1, FID ↓ 10"
+    # the front's line joins its points in x order
+    (pareto,) = [p for p in root.findall("polyline") if p.get("class") == "pareto"]
+    on_front = sorted(
+        (float(c.get("cx")), float(c.get("cy"))) for c in circles if c.get("class") == "point front"
+    )
+    assert floats(pareto.get("points")) == on_front  # both drawn at 0.1 px
+    # a higher reward is further right, a higher FID further up (better: → and ↓)
+    by_label = {c.findtext("title").split(":")[0]: c for c in circles}
+    assert float(by_label["p1"].get("cx")) > float(by_label["p0"].get("cx"))
+    assert float(by_label["p2"].get("cy")) < float(by_label["p0"].get("cy"))
+    # error bars: one per axis per point
+    bars = [line for line in root.findall("line") if line.get("stroke") == "#9aa5b1"]
+    assert len(bars) == 2 * len(points)
+    (baseline,) = [line for line in root.findall("line") if line.get("class") == "baseline"]
+    assert baseline.findtext("title") == "no reward: 11"
+    y_fid_11 = float(baseline.get("y1"))
+    assert float(by_label["p0"].get("cy")) > y_fid_11 > float(by_label["p1"].get("cy"))
+
+
+def test_tradeoff_chart_with_one_point_on_the_front_draws_no_line():
+    root = parse(tradeoff_chart([Point("only", 1.0, 5.0, on_front=True)], [], "t", "x", "y"))
+    assert [p.get("class") for p in root.findall("polyline")] == []
+    assert [c.get("class") for c in root.findall("circle")][-1] == "point front"
+
+
+def test_every_label_is_escaped_and_reads_back_unchanged():
+    series = [Series(EVIL, [(0, 1.0), (1, 2.0)], "#1f77b4")]
+    points = [Point(EVIL, 1.0, 2.0, on_front=True), Point("b", 0.5, 3.0)]
+    charts = [
+        line_chart(series, EVIL, EVIL, EVIL),
+        tradeoff_chart(points, [(EVIL, 2.5)], EVIL, EVIL, EVIL),
+    ]
+    for chart in charts:
+        assert "<script" not in chart and "&lt;script&gt;" in chart
+        root = parse(chart)
+        assert root.get("aria-label") == EVIL and root.findtext("title") == EVIL
+        texts = [t.text for t in root.iter("text")]
+        assert texts.count(EVIL) >= 4  # the heading, both axis labels, the legend or a point
+    # a chart goes into an autoescaping template as it is, not escaped a second time
+    page = Environment(autoescape=True).from_string("<div>{{ chart }}</div>")
+    rendered = page.render(chart=charts[0])
+    assert rendered == f"<div>{charts[0]}</div>" and "&amp;lt;" not in rendered
