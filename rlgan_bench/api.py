@@ -17,6 +17,7 @@ from rlgan_bench.core.defaults import CLIP_MODEL_CHOICES, EVAL_DEFAULTS, EXTRACT
 from rlgan_bench.core.digits import CLASS_NAMES as DIGIT_CLASS_NAMES
 from rlgan_bench.core.digits import is_digit_dataset, load_digits
 from rlgan_bench.core.errors import ConfigError, MissingFileError, PluginError, RlganError
+from rlgan_bench.core.grids import generate_in_eval_mode, grid_image
 from rlgan_bench.core.images import jpeg_kilobytes, to_float, to_uint8
 from rlgan_bench.core.method import RewardMode
 from rlgan_bench.core.metric import (
@@ -95,6 +96,8 @@ __all__ = [
     "comparison_key",
     "dcgan_init_weights",
     "group_advantages",
+    "generate_in_eval_mode",
+    "grid_image",
     "hookimpl",
     "jpeg_kilobytes",
     "load_clip_scorer",

@@ -44,6 +44,8 @@ BUILTIN_PLUGINS = (
     "rlgan_bench.builtins.methods.reinforce",
     "rlgan_bench.builtins.methods.ppo",
     "rlgan_bench.builtins.methods.critic",
+    "rlgan_bench.builtins.tracking.tensorboard",
+    "rlgan_bench.builtins.tracking.wandb",
 )
 
 KINDS = ("backbones", "rewards", "datasets", "metrics", "audits", "methods")
@@ -117,6 +119,13 @@ class PluginHost:
         self._add(plugin, Provider(name, version, False))
         self._components = None
 
+    def add_builtin(self, plugin: Any) -> None:
+        """Register a built-in plugin of a layer above the host once (the trainer's side jobs,
+        rlgan_bench.training.callbacks): never disabled, and an error in it is raised."""
+        if not self.pm.is_registered(plugin):
+            self.pm.register(plugin, name=f"rlgan-bench:{plugin.__name__}")
+            self.providers[id(plugin)] = Provider("rlgan-bench", _own_version(), builtin=True)
+
     def remove_plugin(self, plugin: Any) -> None:
         """Unregister a plugin object added with :meth:`add_plugin`."""
         if self.pm.is_registered(plugin):
@@ -138,7 +147,7 @@ class PluginHost:
         staged: dict[int, list[tuple[str, Any]]] = {}
         for kind in KINDS:
             caller = getattr(self.pm.hook, f"register_{kind}")
-            for impl in reversed(caller.get_hookimpls()):  # registration order
+            for impl in caller.get_hookimpls():  # registration order: the built-ins first
                 provider = self.providers[id(impl.plugin)]
                 if provider.error:
                     continue
@@ -149,13 +158,21 @@ class PluginHost:
                     provider.error = f"register_{kind} raised {type(exc).__name__}: {exc}"
                     self.broken.append(provider)
         found: dict[str, dict[str, Component]] = {kind: {} for kind in KINDS}
-        providers = {id(p): p for p in self.providers.values()}
-        for provider_id, items in staged.items():
-            provider = providers[provider_id]
+        providers = {id(p): p for p in self.providers.values()}  # registration order
+        for provider_id, provider in providers.items():  # the earlier provider keeps a name
+            items = staged.get(provider_id, [])
             if provider.error:
                 continue
+            # a plugin whose component is unnamed or takes a name already taken (an author
+            # copying rewards/jpeg.py) is broken as a whole; the earlier provider keeps the name
+            problem = _registration_problem(found, items, provider)
+            if problem:
+                provider.error = problem
+                self.broken.append(provider)
+                continue
             for kind, obj in items:
-                _register(found[kind], kind, obj, provider)
+                found[kind][obj.name] = Component(obj.name, obj, provider)
+                provider.components[kind].append(obj.name)
         return found
 
     def get(self, kind: str, name: str) -> Component:
@@ -169,6 +186,10 @@ class PluginHost:
             )
         return available[name]
 
+    def find(self, kind: str, name: str | None) -> Component | None:
+        """The component ``name`` of ``kind``, or None when nothing installed provides it."""
+        return self.components(kind).get(name) if name else None
+
     def all_providers(self) -> list[Provider]:
         self.components(KINDS[0])  # make sure registration ran
         seen: dict[str, Provider] = {}
@@ -181,20 +202,29 @@ class PluginHost:
         return self.pm.hook
 
 
-def _register(table: dict[str, Component], kind: str, obj: Any, provider: Provider) -> None:
-    name = getattr(obj, "name", None)
-    if not isinstance(name, str) or not name:
-        raise PluginError(
-            f"plugin {provider.name} registered a {kind[:-1]} without a `name` string: {obj!r}"
-        )
-    if name in table:
-        other = table[name].provider.name
-        raise PluginError(
-            f"two {kind} are named {name!r}: one from {other}, one from {provider.name}; "
-            f"uninstall or disable one (--disable-plugin NAME or {DISABLE_ENV_VAR})"
-        )
-    table[name] = Component(name, obj, provider)
-    provider.components[kind].append(name)
+def _registration_problem(
+    found: dict[str, dict[str, Component]], items: list[tuple[str, Any]], provider: Provider
+) -> str | None:
+    """Why ``provider``'s components cannot be registered beside those ``found`` so far (a
+    component without a ``name`` string, or a name another provider or itself already
+    registered), or None."""
+    names: set[tuple[str, str]] = set()
+    for kind, obj in items:
+        singular = kind[:-1]
+        name = getattr(obj, "name", None)
+        if not isinstance(name, str) or not name:
+            return f"registered a {singular} without a `name` string ({obj!r}); give it a name"
+        if name in found[kind]:
+            other = found[kind][name].provider
+            owner = f"{other.name} (built-in)" if other.builtin else other.name
+            return (
+                f"registers {singular} {name!r}, which {owner} already provides; rename it in "
+                f"the plugin (component names must be unique; the plugin is skipped until then)"
+            )
+        if (kind, name) in names:
+            return f"registers two {kind} named {name!r}; rename one"
+        names.add((kind, name))
+    return None
 
 
 def _check_api_version(plugin: Any, dist_name: str) -> None:

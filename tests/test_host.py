@@ -9,7 +9,7 @@ from rlgan_bench.builtins.backbones.dcgan import DCGAN
 from rlgan_bench.cli import cli
 from rlgan_bench.core.errors import PluginError
 from rlgan_bench.hookspecs import hookimpl
-from rlgan_bench.host import PluginHost, reset_host
+from rlgan_bench.host import PluginHost, get_host, reset_host
 from rlgan_bench.training.trainer import Trainer
 
 
@@ -27,20 +27,63 @@ def test_unknown_name_lists_what_is_available(host):
 
 
 class Clash:
+    """A plugin whose author copied a built-in without renaming it, beside a backbone of its
+    own: the whole plugin is broken, the built-ins and the other plugins keep working."""
+
     @hookimpl
     def register_backbones(self, register):
         class Copy(DCGAN):
             name = "dcgan"
 
+        class Own(DCGAN):
+            name = "own-gan"
+
+        register(Own)
         register(Copy)
 
 
-def test_two_components_with_one_name_name_both_providers():
+class Unnamed:
+    @hookimpl
+    def register_rewards(self, register):
+        register(object())
+
+
+def test_a_plugin_that_reuses_a_builtin_name_is_broken_and_the_rest_works(tmp_path):
     host = PluginHost().load()
     host.add_plugin(Clash(), name="rlgan-clash", version="1.0")
-    with pytest.raises(PluginError) as info:
-        host.components("backbones")
-    assert "rlgan-bench" in str(info.value) and "rlgan-clash" in str(info.value)
+    host.add_plugin(Unnamed(), name="rlgan-unnamed", version="1.0")
+    component = host.get("backbones", "dcgan")
+    assert component.provider.builtin and component.obj is DCGAN  # the built-in keeps it
+    assert "own-gan" not in host.components("backbones")  # nothing of the broken plugin
+    errors = {p.name: p.error for p in host.all_providers() if p.error}
+    assert errors["rlgan-clash"] == (
+        "registers backbone 'dcgan', which rlgan-bench (built-in) already provides; rename it "
+        "in the plugin (component names must be unique; the plugin is skipped until then)"
+    )
+    assert "registered a reward without a `name` string" in errors["rlgan-unnamed"]
+    Trainer(tiny_config(), tmp_path / "run", host=host, quiet=True).run()  # still trains
+
+
+def test_plugins_lists_the_broken_plugin_and_keeps_names_whole_at_80_columns():
+    reset_host()
+    host = get_host()
+    clash = Clash()
+    long_name = "rlgan-" + "a-very-long-plugin-name" * 2  # what pip and --disable-plugin take
+    host.add_plugin(clash, name=long_name, version="1.0")
+    try:
+        env = {"COLUMNS": "80"}
+        rows = json.loads(CliRunner().invoke(cli, ["plugins", "--json"], env=env).output)
+        table = CliRunner().invoke(cli, ["plugins"], env=env)
+    finally:
+        host.remove_plugin(clash)
+        reset_host()
+    broken = next(row for row in rows if row["name"] == long_name)
+    assert "already provides" in broken["error"] and broken["backbones"] == []
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert any(long_name in line for line in lines)
+    assert any("rlgan-bench" in line and "backbones: dcgan" in line for line in lines)
 
 
 def test_installed_entry_point_plugin_trains(installed_toy_plugin, tmp_path):
@@ -64,7 +107,6 @@ def test_disabled_plugin_is_skipped(installed_toy_plugin):
 
 
 def test_one_host_per_set_of_disabled_plugins_and_added_plugins_can_leave(installed_toy_plugin):
-    from rlgan_bench.host import get_host
 
     reset_host()
     # the run command and the cells it runs in-process get the same host, so a plugin the

@@ -49,8 +49,9 @@ D = EVAL_DEFAULTS
 @click.option(
     "--inception-weights",
     type=click.Path(dir_okay=False),
-    default=None,
-    help="torch-fidelity's Inception weights file (default: its cache).",
+    default=D["inception_weights"],
+    help="torch-fidelity's Inception weights file (default: its cache); with the auto or "
+    "inception-v3-compat extractor and one of fid, is, kid, prc.",
 )
 @click.option(
     "--clip-model",

@@ -23,4 +23,8 @@ def new_plugin(name: str, kind: str, directory: str | None) -> None:
     """Create a plugin package whose tests pass at once."""
 
     target = create_plugin(name, kind, Path(directory or f"rlgan-{name}"))  # type: ignore[arg-type]
-    click.echo(f"created {target}\nnext: pip install -e {target} && pytest {target}")
+    click.echo(
+        f"created {target}\nnext: pip install -e {target} && pytest {target}\n"
+        f"(or, without touching the environment: pip install --target DIR {target} and "
+        f"PYTHONPATH=DIR)"
+    )

@@ -34,15 +34,23 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
 
+    Console().print(plugin_table(rows))
+
+
+def plugin_table(rows: list[dict[str, Any]]) -> Table:
+    """One row per distribution: its name kept whole on the first line (it is what ``pip``
+    and ``--disable-plugin`` take, and what the publishing guide checks for) with its version
+    below, and what it registers, one line per kind, or why it is broken, wrapped."""
     table = Table(title="rlgan-bench plugins")
-    for column in ("plugin", "version", *KINDS, "status"):
-        table.add_column(column)
+    widest = max((len(row["name"]) for row in rows), default=0)
+    table.add_column("plugin", no_wrap=True, min_width=max(widest, len("plugin")))
+    table.add_column("registers", overflow="fold")
     for row in rows:
-        label = f"{row['name']} (built-in)" if row["builtin"] else row["name"]
-        table.add_row(
-            label,
-            row["version"],
-            *(", ".join(row[k]) for k in KINDS),
-            Text(row["error"], style="red") if row["error"] else "ok",
-        )
-    Console().print(table)
+        version = f"{row['version']}, built-in" if row["builtin"] else row["version"]
+        if row["error"]:
+            registers = Text(f"broken: {row['error']}", style="red")
+        else:
+            lines = [f"{kind}: {', '.join(row[kind])}" for kind in KINDS if row[kind]]
+            registers = Text("\n".join(lines) or "nothing")
+        table.add_row(f"{row['name']}\n{version}", registers)
+    return table

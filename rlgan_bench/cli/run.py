@@ -20,6 +20,7 @@ from rich.table import Table
 
 from rlgan_bench.cli.context import host_from
 from rlgan_bench.core.atomic import write_json
+from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.errors import ConfigError, RlganError
 from rlgan_bench.core.params import describe
 from rlgan_bench.hookspecs import hookimpl
@@ -87,7 +88,12 @@ def parse_overrides(steps: int | None, seeds: str | None) -> dict[str, Any]:
 )
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--ray-address", default=None, help="Ray cluster to join (default: a local one).")
-@click.option("--device", default="auto", show_default=True)
+@click.option(
+    "--device",
+    default=TrainConfig.device,  # the cells' TrainConfig.device
+    show_default=True,
+    help="auto, cpu or cuda[:N], for every cell.",
+)
 @click.option("--quiet", is_flag=True, help="One line per finished cell (for logs and CI).")
 @click.pass_context
 def run(

@@ -17,7 +17,7 @@ from typing import Literal
 
 from packaging.version import InvalidVersion, Version
 
-from rlgan_bench.core.errors import ConfigError, PluginError
+from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.core.version import __version__
 from rlgan_bench.hookspecs import HOOKS_API_VERSION
 from rlgan_bench.host import get_host
@@ -30,8 +30,8 @@ NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 MAX_NAME_LENGTH = 40
 
 BASE_CLASSES = {
-    "reward": "rlgan_bench.core.reward.Reward",
-    "backbone": "rlgan_bench.core.backbone.Backbone",
+    "reward": "rlgan_bench.api.Reward",
+    "backbone": "rlgan_bench.api.Backbone",
 }
 #: kind -> (template of the module, template of its tests)
 MODULE_TEMPLATES = {
@@ -104,7 +104,7 @@ def _check_name(name: str, kind: str) -> PluginNames:
 def _check_unused(names: PluginNames, kind: str) -> None:
     """A new plugin whose component clashes with an installed one fails its own tests, and
     one whose distribution name is taken would replace that package on install: refuse the
-    name now. A broken installation (two plugins already clashing) skips the first check."""
+    name now."""
 
     try:
         found = metadata.distribution(names.dist)
@@ -115,10 +115,7 @@ def _check_unused(names: PluginNames, kind: str) -> None:
             f"a package named {names.dist} {found.version} is already installed; "
             f"choose another name"
         )
-    try:
-        installed = get_host().components(f"{kind}s")
-    except PluginError:
-        return
+    installed = get_host().components(f"{kind}s")
     if names.name in installed:
         provider = installed[names.name].provider
         raise ConfigError(

@@ -7,13 +7,26 @@ from typing import Any
 import click
 
 from rlgan_bench.cli.context import host_from, parse_params
-from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.core.config import KEEP_BEST, TRACKERS, TrainConfig
 from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.training.trainer import Trainer
 
+#: the defaults of every option that sets a TrainConfig field are the field's own (the one
+#: table of training defaults; tests/cli/test_defaults.py checks each option against it)
+DEFAULT = TrainConfig()
+#: the flags that only a run with a reward reads, and their fields
+REWARD_ONLY = {
+    "--mode": "mode",
+    "--mode-param": "mode_params",
+    "--reward-start": "reward_start",
+    "--reward-warmup": "reward_warmup",
+    "--reward-tilt": "reward_tilt",
+    "--reward-anchor": "reward_anchor",
+}
+
 
 @click.command()
-@click.option("--backbone", default="dcgan", show_default=True, help="GAN backbone.")
+@click.option("--backbone", default=DEFAULT.backbone, show_default=True, help="GAN backbone.")
 @click.option(
     "--backbone-param",
     "backbone_params",
@@ -22,7 +35,7 @@ from rlgan_bench.training.trainer import Trainer
     help="Backbone hyperparameter other than its paper's, e.g. lr=2e-4 or betas=0.5,0.9 "
     "(repeatable; docs/builtins.md lists each backbone's).",
 )
-@click.option("--reward", default=None, help="Reward to optimise (none by default).")
+@click.option("--reward", default=DEFAULT.reward, help="Reward to optimise (none by default).")
 @click.option(
     "--reward-param",
     "reward_params",
@@ -31,7 +44,9 @@ from rlgan_bench.training.trainer import Trainer
     help="Reward parameter, e.g. target=7 (repeatable).",
 )
 @click.option(
-    "--mode", default=None, help="backprop, reinforce, ppo or critic (default: the reward's)."
+    "--mode",
+    default=DEFAULT.mode,
+    help="backprop, reinforce, ppo or critic (default: the reward's).",
 )
 @click.option(
     "--mode-param",
@@ -44,51 +59,62 @@ from rlgan_bench.training.trainer import Trainer
     "--lambda",
     "reward_weight",
     type=float,
-    default=None,
+    default=DEFAULT.reward_weight,
     help="Reward weight lambda (default: the reward's, 0.1 for most).",
 )
 @click.option(
     "--reward-start",
     type=int,
-    default=None,
+    default=DEFAULT.reward_start,
     help="First step that uses the reward (default: the reward's).",
 )
 @click.option(
     "--reward-warmup",
     type=int,
-    default=None,
+    default=DEFAULT.reward_warmup,
     help="Steps over which lambda ramps up from 0 (default: the reward's).",
 )
 @click.option(
     "--reward-tilt",
     type=float,
-    default=None,
+    default=DEFAULT.reward_tilt,
     help="Draw the critic's real batches with weights exp(tilt * R) (default: the reward's).",
 )
 @click.option(
     "--reward-anchor",
     type=float,
-    default=None,
+    default=DEFAULT.reward_anchor,
     help="Weight of the KL to the generator as it was when the reward started.",
 )
-@click.option("--steps", type=int, default=1500, show_default=True)
-@click.option("--batch-size", type=int, default=64, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--dataset", default="digits", show_default=True)
-@click.option("--data-root", default=None, help="Folder of a torchvision dataset.")
-@click.option("--image-size", type=int, default=32, show_default=True)
-@click.option("--channels", type=int, default=None, help="1 or 3 (default: the dataset's).")
-@click.option("--latent-dim", type=int, default=64, show_default=True)
-@click.option("--width", type=int, default=64, show_default=True, help="Base feature maps.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
+@click.option("--steps", type=int, default=DEFAULT.steps, show_default=True)
+@click.option("--batch-size", type=int, default=DEFAULT.batch_size, show_default=True)
+@click.option("--seed", type=int, default=DEFAULT.seed, show_default=True)
+@click.option("--dataset", default=DEFAULT.dataset, show_default=True)
+@click.option("--data-root", default=DEFAULT.data_root, help="Folder of a torchvision dataset.")
+@click.option("--image-size", type=int, default=DEFAULT.image_size, show_default=True)
+@click.option(
+    "--channels", type=int, default=DEFAULT.channels, help="1 or 3 (default: the dataset's)."
+)
+@click.option("--latent-dim", type=int, default=DEFAULT.latent_dim, show_default=True)
+@click.option(
+    "--width", type=int, default=DEFAULT.width, show_default=True, help="Base feature maps."
+)
+@click.option("--device", default=DEFAULT.device, show_default=True, help="auto, cpu or cuda[:N].")
 @click.option("--no-amp", is_flag=True, help="Disable mixed precision on CUDA.")
-@click.option("--log-every", type=int, default=25, show_default=True)
-@click.option("--sample-every", type=int, default=250, show_default=True)
-@click.option("--checkpoint-every", type=int, default=250, show_default=True)
+@click.option(
+    "--ema-decay",
+    type=float,
+    default=DEFAULT.ema_decay,
+    show_default=True,
+    help="Decay of the EMA generator that evaluation scores, in [0, 1).",
+)
+@click.option("--log-every", type=int, default=DEFAULT.log_every, show_default=True)
+@click.option("--sample-every", type=int, default=DEFAULT.sample_every, show_default=True)
+@click.option("--checkpoint-every", type=int, default=DEFAULT.checkpoint_every, show_default=True)
 @click.option(
     "--audit-every",
     type=int,
-    default=0,
+    default=DEFAULT.audit_every,
     show_default=True,
     help="Every K steps, a cheap evaluation (reward, its audit, FID) into audit.jsonl; "
     "0: never. Runs with a reward only.",
@@ -96,20 +122,37 @@ from rlgan_bench.training.trainer import Trainer
 @click.option(
     "--audit-samples",
     type=int,
-    default=256,
+    default=DEFAULT.audit_samples,
     show_default=True,
     help="Samples of each training-time audit (recorded with it).",
 )
 @click.option(
     "--keep-best",
-    type=click.Choice(["audit", "reward"]),
-    default=None,
+    type=click.Choice([choice for choice in KEEP_BEST if choice]),
+    default=DEFAULT.keep_best,
     help="Also keep best.pt, the state with the best audited score (needs --audit-every); "
     "evaluation then scores it.",
+)
+@click.option(
+    "--init-from",
+    "init_from",
+    default=DEFAULT.init_from,
+    metavar="RUN_DIR|CHECKPOINT",
+    help="Start from another run's generator and critic (fine-tuning a base): a run folder "
+    "(its checkpoint.pt) or a checkpoint file; weights only, checked against the backbone. "
+    "Part of the run's identity; composes with --resume.",
 )
 @click.option("--out", "out_dir", default="runs/latest", show_default=True, type=click.Path())
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its checkpoint.")
 @click.option("--quiet", is_flag=True, help="Plain log lines instead of a progress bar.")
+@click.option(
+    "--log-to",
+    "log_to",
+    multiple=True,
+    type=click.Choice(TRACKERS),
+    help="Also log to an experiment tracker (repeatable): tensorboard (OUT/tensorboard) or "
+    "wandb (offline unless WANDB_MODE says otherwise).",
+)
 @click.pass_context
 def train(
     ctx: click.Context,
@@ -120,11 +163,13 @@ def train(
     out_dir: str,
     resume: bool,
     quiet: bool,
+    log_to: tuple[str, ...],
     **options: Any,
 ) -> None:
     """Train one GAN, optionally with a reward."""
 
     config = TrainConfig(
+        log_to=list(log_to),
         backbone_params=parse_params(backbone_params, "--backbone-param"),
         reward_params=parse_params(reward_params, "--reward-param"),
         mode_params=parse_params(mode_params, "--mode-param"),
@@ -137,6 +182,17 @@ def train(
         raise ConfigError(
             "--audit-every and --keep-best audit a reward against its audit; add --reward NAME"
         )
+    if config.reward is None:
+        # a matrix's lambda = 0 cells ignore [run]'s reward settings; a single run given them
+        # without a reward would ignore them silently
+        unused = [
+            flag for flag, key in REWARD_ONLY.items() if getattr(config, key) not in (None, {})
+        ]
+        if unused:
+            raise ConfigError(
+                f"without --reward, {', '.join(unused)} would have no effect; add --reward NAME "
+                f"or leave them out"
+            )
     trainer = Trainer(config, out_dir, host=host_from(ctx), quiet=quiet)
     summary = trainer.run(resume=resume)
     click.echo(

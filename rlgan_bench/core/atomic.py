@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from rlgan_bench.core.errors import RlganError
+
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
@@ -47,7 +49,36 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    """``data`` as strict JSON: a NaN or an infinity (which ``json`` would write as the
+    non-JSON ``NaN``) is a one-line error naming where it is, and nothing is written; pass
+    the data through :func:`json_safe` first where a missing value is meant."""
+    try:
+        text = json.dumps(data, indent=2, sort_keys=True, default=str, allow_nan=False)
+    except ValueError:
+        where = _first_non_finite(data)
+        if where is None:  # not a number's fault (a circular reference): a bug, not input
+            raise
+        raise RlganError(
+            f"cannot write {os.fspath(path)}: {where} is NaN or infinite, which JSON cannot hold"
+        ) from None
+    write_text(path, text + "\n")
+
+
+def _first_non_finite(data: Any, where: str = "") -> str | None:
+    """The key path (``metrics.fid.values.fid``) of the first NaN or infinity in ``data``."""
+    if isinstance(data, float):
+        return None if math.isfinite(data) else where or "the value"
+    if isinstance(data, dict):
+        items = list(data.items())
+    elif isinstance(data, (list, tuple)):
+        items = list(enumerate(data))
+    else:
+        return None
+    for key, value in items:
+        found = _first_non_finite(value, f"{where}.{key}" if where else str(key))
+        if found:
+            return found
+    return None
 
 
 def append_line(path: str | os.PathLike[str], line: str) -> None:

@@ -47,11 +47,13 @@ class Audit:
     reward: ClassVar[str] = ""
     description: ClassVar[str] = ""
     #: True when the audit measures the very quantity the reward is (then claimed and
-    #: verified agree by construction and only the quality drift can flag the reward)
+    #: verified agree by construction and only the quality drift can flag the reward);
+    #: False (the default) for an independent measure: another network, other data
     exact: ClassVar[bool] = False
-    #: model files it needs (see `rlgan-bench weights status`)
+    #: model files it needs (see `rlgan-bench weights status`); default: none
     model_files: ClassVar[tuple[str, ...]] = ()
-    #: among the audits of one reward, the lowest priority that applies is the "verified" one
+    #: among the audits of one reward that apply, the lowest priority (then the name) is the
+    #: "verified" one; the others are reported beside it. Default 0
     priority: ClassVar[int] = 0
 
     def unavailable(self, reward_params: dict[str, Any], dataset: str) -> str | None:
@@ -60,13 +62,12 @@ class Audit:
         return None
 
     def target_class(self, reward_params: dict[str, Any]) -> int | None:
-        """The class the reward asks for, if any: the quality drift is then measured within
-        that class (a reward that asks for sevens is not penalised for drawing only sevens)."""
-        value = reward_params.get("target")
-        # only an integer is a class; brightness's target is a float level, not a class
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            return None
-        return value
+        """The class within which the gauge measures the quality drift, when this audit reads
+        it differently from its reward; ``None`` (the default): the class the reward itself
+        declares (:meth:`rlgan_bench.api.Reward.target_class`), which the gauge uses then.
+        The audit does not guess from the parameters: a reward's ``target`` is a class only
+        when the reward says so."""
+        return None
 
     def scores(self, images: Tensor, reward_params: dict[str, Any], device: torch.device) -> Tensor:
         """One value per image (N,), or NotImplementedError for batch-only measures."""

@@ -63,7 +63,9 @@ class Backbone:
         wrong type, a negative or infinite value, ``critic_steps`` < 1 or Adam ``betas``
         outside [0, 1)."""
         defaults = {name: getattr(type(self), name) for name in self.hyperparameters}
-        resolved = resolve_params(f"backbone {self.name!r}", "hyperparameter", params, defaults)
+        resolved = resolve_params(  # the range check below also refuses NaN and infinity
+            f"backbone {self.name!r}", "hyperparameter", params, defaults, finite=False
+        )
         for key, value in resolved.items():
             numbers = value if isinstance(value, tuple) else (value,)
             if any(isinstance(n, (int, float)) and not 0 <= n < math.inf for n in numbers):

@@ -6,7 +6,10 @@ Kept free of heavy imports: the CLI reads it to build ``--help``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from rlgan_bench.core.errors import ConfigError
 
 #: --extractor: see rlgan_bench.builtins.metrics.extractors
 EXTRACTOR_CHOICES = ("auto", "inception-v3-compat", "rlgan-digit-eval-net")
@@ -43,11 +46,79 @@ EVAL_DEFAULTS: dict[str, Any] = {
 }
 
 
+#: samples of each matrix cell's evaluation (``[eval] samples``) and of the reward-hacking
+#: gauge: fewer than :data:`EVAL_DEFAULTS`' 10,000, so that a matrix of many cells stays
+#: affordable; scores are compared only at equal N
+MATRIX_EVAL_SAMPLES = 1_000
+
+#: the metrics of the torch-fidelity group, which read the feature-extractor options
+FIDELITY_METRICS = ("fid", "is", "kid", "prc")
+#: evaluation option -> the built-in metrics that read it; an option set to something other
+#: than its default for none of them has no effect, which is said rather than ignored
+OPTION_READERS: dict[str, tuple[str, ...]] = {
+    "extractor": FIDELITY_METRICS,
+    "inception_weights": FIDELITY_METRICS,
+    "isc_splits": ("is",),
+    "kid_subsets": ("kid",),
+    "kid_subset_size": ("kid",),
+    "prc_neighborhood": ("prc",),
+    "clip_model": ("clip",),
+    "prompts": ("clip",),
+}
+#: the ``rlgan-bench eval`` flags of those options, for messages (the others are Python-only)
+FLAGS = {
+    "extractor": "--extractor",
+    "inception_weights": "--inception-weights",
+    "clip_model": "--clip-model",
+    "prompts": "--prompt",
+}
+
+
 def resolve(**overrides: Any) -> dict[str, Any]:
-    """The defaults with the given options replacing them (``None`` keeps the default)."""
+    """The defaults with the given options replacing them (``None`` keeps the default).
+
+    Raises a one-line ConfigError for an Inception weights file that does not exist, and for
+    an option that none of the chosen metrics reads (``--inception-weights`` with
+    ``--metrics clip`` or with the digit network as extractor)."""
     unknown = set(overrides) - set(EVAL_DEFAULTS)
     if unknown:
         raise TypeError(f"unknown evaluation options: {', '.join(sorted(unknown))}")
     options = dict(EVAL_DEFAULTS)
     options.update({key: value for key, value in overrides.items() if value is not None})
+    _check_inception_weights(options)
+    _check_effective(options)
     return options
+
+
+def _check_inception_weights(options: dict[str, Any]) -> None:
+    path = options["inception_weights"]
+    if path is None:
+        return
+    if not Path(path).is_file():
+        raise ConfigError(
+            f"--inception-weights {str(path)!r}: no such file; give the file of torch-fidelity's "
+            f"Inception weights, or leave the option out to use torch-fidelity's cache"
+        )
+    if options["extractor"] not in ("auto", "inception-v3-compat"):
+        raise ConfigError(
+            f"--inception-weights has no effect with --extractor {options['extractor']}; "
+            f"drop it, or use --extractor inception-v3-compat"
+        )
+
+
+def _check_effective(options: dict[str, Any]) -> None:
+    metrics = options["metrics"]
+    if isinstance(metrics, str):  # "fid,kid", as the command line gives it
+        metrics = [name.strip() for name in metrics.split(",") if name.strip()]
+    requested = set(metrics)
+    known = {name for readers in OPTION_READERS.values() for name in readers}
+    if not requested <= known:
+        return  # a plugin's metric may read any option
+    for key, readers in OPTION_READERS.items():
+        value = options[key]
+        is_default = value == EVAL_DEFAULTS[key] or (not value and not EVAL_DEFAULTS[key])
+        if not is_default and not requested & set(readers):
+            raise ConfigError(
+                f"{FLAGS.get(key, key)} has no effect with --metrics {','.join(metrics)}: only "
+                f"{', '.join(readers)} read it; drop it or add one of them to --metrics"
+            )

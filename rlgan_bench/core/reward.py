@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import torch
@@ -34,9 +35,32 @@ class Reward:
     schedule: ClassVar[dict[str, float]] = {}
     #: names of model files it needs (see `rlgan-bench weights status`)
     model_files: ClassVar[tuple[str, ...]] = ()
+    #: the parameter that holds the index of the dataset class this reward asks for (the
+    #: ``classifier``'s ``target``); None: the reward asks for no class. Evaluation then
+    #: reports the share of that class (``target_fraction``) and the reward-hacking gauge
+    #: measures the quality drift within it. A parameter named ``target`` is not a class
+    #: unless this says so: an ink level ``target = 0.3`` is a number, not class 0
+    target_class_param: ClassVar[str | None] = None
 
     def __init__(self, **params: Any) -> None:
         self.config = resolve_params(f"reward {self.name!r}", "parameter", params, self.params)
+
+    @classmethod
+    def target_class(cls, params: Mapping[str, Any]) -> int | None:
+        """The class index these parameters (a run's, resolved or as given) ask for, or None.
+
+        The default reads :attr:`target_class_param`: its value when it is a non-negative
+        integer (or the digits of one, as the command line gives it), otherwise None; a float
+        is never truncated to a class. Override it for a class named another way (the
+        ``clip`` reward's prompt "a handwritten seven" asks for class 7)."""
+        if cls.target_class_param is None:
+            return None
+        value = params.get(cls.target_class_param, cls.params.get(cls.target_class_param))
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return None
+        return value
 
     def setup(self, device: torch.device, image_size: int, channels: int) -> None:
         """Load models and move them to ``device``; called once before training."""

@@ -140,7 +140,7 @@ def test_class_histogram_of_real_digits_matches_their_labels(heldout):
         DIGITS,
         metrics="is",
         device="cpu",
-        run_config={"reward_params": {"target": "7"}},
+        run_config={"reward": "classifier", "reward_params": {"target": "7"}},
     )
     histogram = result["class_histogram"]
     assert histogram["status"] == "ok" and histogram["n"] == N_REAL

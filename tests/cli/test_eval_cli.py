@@ -10,8 +10,10 @@ import torch_fidelity
 from click.testing import CliRunner
 from conftest import tiny_config
 
+from rlgan_bench.api import Reward, hookimpl
 from rlgan_bench.builtins.metrics.fidelity import register_extractors
 from rlgan_bench.cli import cli
+from rlgan_bench.host import get_host
 from rlgan_bench.training.trainer import Trainer
 
 N = 120
@@ -181,3 +183,67 @@ def test_no_traceback_from_the_installed_command(tmp_path):
     assert process.returncode == 1
     assert "has no config.json" in process.stderr
     assert "Traceback" not in process.stderr
+
+
+class Ink(Reward):
+    """A plugin reward whose ``target`` is a level (a share of ink), not a class."""
+
+    name = "ink"
+    params = {"target": 0.3}
+
+    def score(self, images):
+        return -(images.add(1).div(2).mean(dim=(1, 2, 3)) - self.config["target"]).abs()
+
+
+class InkPlugin:
+    @hookimpl
+    def register_rewards(self, register):
+        register(Ink)
+
+
+def test_a_target_level_is_never_read_as_a_class(run_dir, tmp_path):
+    host, plugin = get_host(), InkPlugin()
+    host.add_plugin(plugin, name="rlgan-ink")
+    try:
+        folder = tmp_path / "ink"
+        Trainer(tiny_config(steps=2, reward="ink"), folder, host=host, quiet=True).run()
+        eval_args = ["eval", str(folder), "--samples", "40", "--device", "cpu"]
+        eval_args += ["--metrics", "fid"]
+        table = CliRunner().invoke(cli, eval_args, env={"COLUMNS": "200"})
+        measured = CliRunner().invoke(cli, [*eval_args, "--baseline", str(run_dir), "--json"])
+    finally:
+        host.remove_plugin(plugin)
+    assert table.exit_code == 0, table.output
+    assert "classes by digit-eval-net" in table.output
+    # what eval printed before a reward declared its class: "target zero: 1.3% of the samples"
+    assert not [line for line in table.output.splitlines() if line.startswith("target ")]
+    assert measured.exit_code == 0, measured.output
+    printed = json.loads(measured.stdout)
+    assert "target" not in printed and "target_fraction" not in printed
+    assert "target_fraction" not in printed["class_histogram"]
+    assert printed["reward_audit"]["status"] == "ok"
+    assert printed["reward_audit"]["target_class"] is None  # drift over all samples
+    drift = printed["reward_audit"]["drift"]
+    assert drift["fid"]["basis"] == "all samples vs the held-out split"
+    assert drift["within_class_diversity"]["basis"].startswith("all samples")
+
+
+def test_a_reward_says_whether_it_has_a_target_class(host):
+    rewards = {name: component.obj for name, component in host.components("rewards").items()}
+    assert rewards["classifier"].target_class({"target": 3}) == 3
+    assert rewards["classifier"].target_class({"target": "3"}) == 3  # as the command line gives it
+    assert rewards["classifier"].target_class({}) == 7  # its default
+    assert rewards["clip"].target_class({"prompt": "a handwritten three"}) == 3
+    assert rewards["clip"].target_class({"prompt": "a circle"}) is None
+    for name in ("brightness", "jpeg", "diversity"):
+        assert rewards[name].target_class({"target": 0}) is None, name
+    assert Ink.target_class({"target": 0.3}) is None and Ink.target_class({"target": 0}) is None
+
+    class Labelled(Reward):
+        name = "labelled"
+        params = {"label": 2, "strength": 1.0}
+        target_class_param = "label"
+
+    assert Labelled.target_class({"label": 4}) == 4
+    assert Labelled.target_class({"label": 4.0}) is None  # a float is never truncated
+    assert Labelled.target_class({}) == 2

@@ -1,6 +1,7 @@
 """`create_plugin` writes projects that pip installs and whose own tests pass at once, and
 refuses names and folders that would not work."""
 
+import importlib
 import re
 import shutil
 import subprocess
@@ -8,10 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import pip_install_target, run_pytest
 
+from rlgan_bench.cli import cli
 from rlgan_bench.cli.scaffold import create_plugin
 from rlgan_bench.core.errors import ConfigError
+from rlgan_bench.host import get_host
 
 # installs the scaffolded packages with pip and runs their tests
 pytestmark = pytest.mark.slow
@@ -39,7 +43,44 @@ def test_generated_projects_install_and_pass_their_own_tests(generated):
     assert (site / "rlgan_demo_reward").is_dir() and (site / "rlgan_demo_backbone").is_dir()
     result = run_pytest([project / "tests" for project in projects.values()], site, cwd=root)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert re.search(r"\b13 passed", result.stdout)  # 6 reward tests, 7 backbone tests
+    assert re.search(r"\b18 passed", result.stdout)  # 10 reward tests, 8 backbone tests
+
+
+@pytest.fixture
+def scaffolded_backbone(tmp_path):
+    """A scaffolded backbone plugin, imported from its folder and added to the process's host
+    (what its entry point does once installed), then removed again."""
+    project = create_plugin("demo-gan", "backbone", tmp_path / "rlgan-demo-gan")
+    sys.path.insert(0, str(project))
+    try:
+        module = importlib.import_module("rlgan_demo_gan")
+        host = get_host()
+        host.add_plugin(module, name="rlgan-demo-gan", version="0.1.0")
+        yield module
+        host.remove_plugin(module)
+    finally:
+        sys.path.remove(str(project))
+        sys.modules.pop("rlgan_demo_gan", None)
+
+
+def test_a_matrix_sets_the_scaffolded_backbones_hyperparameters(scaffolded_backbone, tmp_path):
+    config = tmp_path / "m.toml"
+    config.write_text(
+        '[run]\nsteps = 10\n\n[matrix]\nbackbones = [\n  "demo-gan",\n'
+        '  { name = "demo-gan", backbone_params = { lr = 1e-4, betas = [0, 0.9] } },\n]\n'
+    )
+    result = CliRunner().invoke(cli, ["run", str(config), "--dry-run"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "demo-gan (betas=0.0,0.9, lr=0.0001)" in result.output
+    assert "2 cells" in result.output
+    config.write_text(
+        '[matrix]\nbackbones = [{ name = "demo-gan", backbone_params = { momentum = 0.9 } }]\n'
+    )
+    result = CliRunner().invoke(cli, ["run", str(config), "--dry-run"])
+    assert result.exit_code == 1
+    assert "backbone 'demo-gan' has no hyperparameter momentum; its hyperparameters: betas, " in (
+        result.output
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)

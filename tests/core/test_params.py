@@ -25,7 +25,6 @@ def test_values_from_toml_and_from_the_command_line_are_typed_alike():
         "on": True,
     }
     assert resolve(lr=1)["lr"] == 1.0 and isinstance(resolve(lr=1)["lr"], float)
-    assert resolve(steps=4.0)["steps"] == 4
     assert resolve(prompts=["one", "two", "three"])["prompts"] == ["one", "two", "three"]
     assert resolve() == {**DEFAULTS}
 
@@ -35,6 +34,15 @@ def test_values_from_toml_and_from_the_command_line_are_typed_alike():
     [
         ({"momentum": 0.9}, "backbone 'x' has no hyperparameter momentum; its hyperparameters:"),
         ({"steps": 2.5}, "hyperparameter steps=2.5 is not an int"),
+        # a float where an int is declared is refused, even a whole one (TOML `steps = 4.0`)
+        ({"steps": 4.0}, "hyperparameter steps=4.0 is not an int (write 4)"),
+        ({"steps": "4.0"}, "steps='4.0' is not an int"),
+        # no setting is NaN or infinite, from TOML (nan, inf) or from the command line
+        ({"lr": float("nan")}, "hyperparameter lr=nan is not a finite number"),
+        ({"lr": "inf"}, "hyperparameter lr=inf is not a finite number"),
+        ({"lr": "-inf"}, "hyperparameter lr=-inf is not a finite number"),
+        ({"betas": "0.5,nan"}, "hyperparameter betas=nan is not a finite number"),
+        ({"prompts": [float("inf")]}, "hyperparameter prompts=inf is not a finite number"),
         ({"steps": True}, "steps=True is an int, not true/false"),
         ({"lr": "fast"}, "lr='fast' is not a float"),
         ({"betas": [0.5]}, "betas=[0.5] is not 2 values (e.g. betas=0.0,0.9)"),

@@ -19,7 +19,10 @@ def host():
     try:
         metadata.distribution("rlgan-sngan")
     except metadata.PackageNotFoundError:
-        pytest.fail("rlgan-sngan is not installed; run `pip install -e .` in its folder first")
+        pytest.fail(
+            "rlgan-sngan is not installed; run `pip install -e .` in its folder first "
+            "(or `pip install --no-deps --target DIR .` and put DIR on PYTHONPATH)"
+        )
     return PluginHost().load()
 
 

@@ -17,7 +17,10 @@ def host():
     try:
         metadata.distribution("rlgan-symmetry")
     except metadata.PackageNotFoundError:
-        pytest.fail("rlgan-symmetry is not installed; run `pip install -e .` in its folder first")
+        pytest.fail(
+            "rlgan-symmetry is not installed; run `pip install -e .` in its folder first "
+            "(or `pip install --no-deps --target DIR .` and put DIR on PYTHONPATH)"
+        )
     return PluginHost().load()
 
 

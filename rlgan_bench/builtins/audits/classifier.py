@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from rlgan_bench.api import Audit, batched, cached_eval_net, hookimpl, is_digit_dataset
+from rlgan_bench.builtins.rewards.classifier import ClassifierReward
 
 
 class ClassifierAudit(Audit):
@@ -23,13 +24,13 @@ class ClassifierAudit(Audit):
     def unavailable(self, reward_params: dict[str, Any], dataset: str) -> str | None:
         if not is_digit_dataset(dataset):
             return f"the evaluation network knows the digits, not {dataset}"
-        if self.target_class(reward_params) is None:
+        if ClassifierReward.target_class(reward_params) is None:
             return "the reward has no target class"
         return None
 
     def scores(self, images: Tensor, reward_params: dict[str, Any], device: torch.device) -> Tensor:
         net = cached_eval_net(device)
-        target = self.target_class(reward_params)
+        target = ClassifierReward.target_class(reward_params)
         if target is None:
             raise ValueError("the classifier audit needs the reward's target class")
         return batched(net, images, device).argmax(1).eq(target).float()

@@ -10,25 +10,13 @@ models the reward was not trained with.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import torch
 from torch import Tensor
 
-from rlgan_bench.api import DIGIT_CLASS_NAMES, Audit, batched, cached_clip_scorer, hookimpl, weights
-
-_NUMERALS = {str(i): i for i in range(10)}
-
-
-def prompt_class(prompt: Any) -> int | None:
-    """The digit a prompt names, when it names exactly one ("a handwritten seven" -> 7)."""
-    if not isinstance(prompt, str):
-        return None
-    words = re.findall(r"[a-z0-9]+", prompt.lower())
-    found = {DIGIT_CLASS_NAMES.index(w) for w in words if w in DIGIT_CLASS_NAMES}
-    found |= {_NUMERALS[w] for w in words if w in _NUMERALS}
-    return found.pop() if len(found) == 1 else None
+from rlgan_bench.api import Audit, batched, cached_clip_scorer, hookimpl, weights
+from rlgan_bench.builtins.rewards.clip_text import prompt_class
 
 
 class _ClipAudit(Audit):

@@ -8,7 +8,14 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from rlgan_bench.api import DIGIT_CLASS_NAMES, EvalContext, is_digit_dataset, load_eval_net, weights
+from rlgan_bench.api import (
+    DIGIT_CLASS_NAMES,
+    EvalContext,
+    Reward,
+    is_digit_dataset,
+    load_eval_net,
+    weights,
+)
 
 #: a class counts as covered when it gets at least this share of a uniform class's samples
 MODE_THRESHOLD = 0.1
@@ -51,13 +58,14 @@ def histogram(
     return result
 
 
-def run_target(run_config: dict[str, Any]) -> int | None:
-    """The target class of a reward run (``--reward-param target=7``), if it has one."""
-    value = (run_config.get("reward_params") or {}).get("target")
-    try:
-        return None if value is None or value == "" else int(value)
-    except (TypeError, ValueError):
+def run_target(run_config: dict[str, Any], reward: type[Reward] | None) -> int | None:
+    """The class the run's reward asks for, as the reward class declares it
+    (:meth:`Reward.target_class`: the classifier's ``target=7``), or None: for a run without
+    a reward, a reward that asks for no class (an ink level ``target = 0.3`` is not class 0),
+    or one whose plugin is not installed here."""
+    if reward is None or not run_config.get("reward"):
         return None
+    return reward.target_class(run_config.get("reward_params") or {})
 
 
 def class_report(ctx: EvalContext, target: int | None) -> dict[str, Any] | None:

@@ -46,6 +46,8 @@ class ClassifierReward(Reward):
     # fine-tune the GAN of the first half; the tilted critic asks for real-looking targets
     schedule = {"reward_start": 0.5, "reward_warmup": 0.067, "reward_tilt": 1.0}
     model_files = ("digit-reward-classifier", "digit-plain-classifier")
+    #: ``target`` is a digit class: evaluation reports its share, the gauge measures within it
+    target_class_param = "target"
 
     def setup(self, device: torch.device, image_size: int, channels: int) -> None:
         if not 0 <= self.config["target"] <= 9:

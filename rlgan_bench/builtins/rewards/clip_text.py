@@ -8,12 +8,27 @@ never a silent switch to another model.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from typing import Any
+
 import torch
 from torch import Tensor
 
-from rlgan_bench.api import ConfigError, Reward, hookimpl, load_clip_scorer
+from rlgan_bench.api import DIGIT_CLASS_NAMES, ConfigError, Reward, hookimpl, load_clip_scorer
 
 MODELS = ("digits-clip-main", "clip-vit-b-32")
+_NUMERALS = {str(i): i for i in range(10)}
+
+
+def prompt_class(prompt: Any) -> int | None:
+    """The digit a prompt names, when it names exactly one ("a handwritten seven" -> 7)."""
+    if not isinstance(prompt, str):
+        return None
+    words = re.findall(r"[a-z0-9]+", prompt.lower())
+    found = {DIGIT_CLASS_NAMES.index(w) for w in words if w in DIGIT_CLASS_NAMES}
+    found |= {_NUMERALS[w] for w in words if w in _NUMERALS}
+    return found.pop() if len(found) == 1 else None
 
 
 class ClipReward(Reward):
@@ -26,6 +41,11 @@ class ClipReward(Reward):
     # ~30x, the critic then asks for real images that fit the prompt
     schedule = {"reward_start": 0.5, "reward_warmup": 0.067, "reward_tilt": 5.0}
     model_files = MODELS
+
+    @classmethod
+    def target_class(cls, params: Mapping[str, Any]) -> int | None:
+        """The digit the prompt names, if it names exactly one: a prompt is the class here."""
+        return prompt_class(params.get("prompt", cls.params["prompt"]))
 
     def setup(self, device: torch.device, image_size: int, channels: int) -> None:
         if self.config["model"] not in MODELS:
