@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +18,15 @@ from rich.progress import (
 from rich.table import Table
 
 from rlgan_bench.cli.context import host_from
-from rlgan_bench.core.atomic import write_json
 from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.errors import ConfigError, RlganError
 from rlgan_bench.core.params import describe
 from rlgan_bench.hookspecs import hookimpl
-from rlgan_bench.matrix.executors import execute
 from rlgan_bench.matrix.runner import (
     STATUS_DONE,
-    complete_audits,
-    matrix_lock,
-    pending_cells,
-    read_result,
 )
-from rlgan_bench.matrix.spec import build_matrix, default_matrix_path, load_toml
+from rlgan_bench.matrix.session import MatrixOutcome, run_matrix_cells
+from rlgan_bench.matrix.spec import Matrix, build_matrix, default_matrix_path, load_toml
 from rlgan_bench.report import write_reports
 from rlgan_bench.training.progress import console  # the one stderr console of the training views
 
@@ -137,27 +131,11 @@ def run(
         click.echo(f"{len(matrix.cells)} cells")
         return
 
-    with matrix_lock(out):
-        write_json(
-            out / "matrix.json",
-            {
-                "source": str(source),
-                "config": matrix.raw,
-                "cells": [c.to_dict() for c in matrix.cells],
-            },
-        )
-        todo = pending_cells(matrix, out, retry_failed)
-        skipped = len(matrix.cells) - len(todo)
-        if skipped:
-            console.print(f"{skipped} of {len(matrix.cells)} cells already recorded in {out}")
-        tic = time.perf_counter()
-        disabled = tuple(sorted(ctx.obj.get("disabled", ()))) if ctx.obj else ()
-        _run_with_progress(todo, out, executor, workers, device, ray_address, quiet, host, disabled)
-        # reward cells that ended before their lambda = 0 cell (parallel workers, Ray,
-        # an earlier partial run) get their reward-hacking gauge now
-        complete_audits(out, host=host, device=device)
-        wall = time.perf_counter() - tic
-    records = [read_result(out, cell) for cell in matrix.cells]
+    disabled = tuple(sorted(ctx.obj.get("disabled", ()))) if ctx.obj else ()
+    outcome = _run_with_progress(
+        matrix, out, retry_failed, executor, workers, device, ray_address, quiet, host, disabled
+    )
+    records, wall = outcome.records, outcome.wall_s
     failed = [r for r in records if r is None or r["status"] != STATUS_DONE]
     click.echo(
         f"{len(matrix.cells) - len(failed)} done, {len(failed)} failed "
@@ -174,8 +152,9 @@ def run(
 
 
 def _run_with_progress(
-    todo: list,
+    matrix: Matrix,
     out: Path,
+    retry_failed: bool,
     executor: str,
     workers: int,
     device: str,
@@ -183,8 +162,9 @@ def _run_with_progress(
     quiet: bool,
     host: Any,
     disabled: tuple[str, ...] = (),
-) -> None:
-
+) -> MatrixOutcome:
+    """:func:`run_matrix_cells` (what ``rlgan_bench.run_matrix`` runs too) under a progress
+    view: a bar for the matrix and, in this process, one for the current cell's steps."""
     counts = {"done": 0, "failed": 0}
     progress = Progress(
         TextColumn("{task.description}"),
@@ -196,7 +176,7 @@ def _run_with_progress(
         console=console,
         disable=quiet,
     )
-    matrix_task = progress.add_task("[bold]matrix", total=len(todo), status="")
+    matrix_task = progress.add_task("[bold]matrix", total=len(matrix.cells), status="")
     # in this process, cells get their step progress through the host's hooks (the host of
     # the same disabled plugins that run_cell gets)
     cell_view = (
@@ -204,6 +184,10 @@ def _run_with_progress(
     )
     if cell_view is not None:
         host.add_plugin(cell_view, name="rlgan-bench-progress")
+
+    def on_skipped(skipped: int) -> None:
+        console.print(f"{skipped} of {len(matrix.cells)} cells already recorded in {out}")
+        progress.update(matrix_task, total=len(matrix.cells) - skipped)
 
     def on_start(cell: Any) -> None:
         progress.update(matrix_task, status=f"running {cell.id}")
@@ -224,16 +208,18 @@ def _run_with_progress(
 
     try:
         with progress:
-            execute(
-                todo,
+            return run_matrix_cells(
+                matrix,
                 out,
+                host,
+                retry_failed=retry_failed,
                 executor=executor,
                 workers=workers,
                 device=device,
                 ray_address=ray_address,
                 on_start=on_start,
                 on_done=on_done,
-                quiet=True,
+                on_skipped=on_skipped,
                 disabled=disabled,
             )
     finally:
