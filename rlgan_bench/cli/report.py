@@ -9,13 +9,13 @@ from pathlib import Path
 
 import click
 
-from rlgan_bench.core.atomic import write_text
+from rlgan_bench.core.atomic import json_safe, write_text
 from rlgan_bench.core.errors import ConfigError
+from rlgan_bench.report import FORMATS, render
 from rlgan_bench.report import compare as compare_module
-from rlgan_bench.report import render
-from rlgan_bench.report.rows import json_safe, load
+from rlgan_bench.report.columns import COLUMNS
+from rlgan_bench.report.ranking import load
 
-FORMATS = ("md", "html", "json")
 SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
 
 
@@ -40,8 +40,8 @@ SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".j
     "--sort",
     default=None,
     metavar="METRIC",
-    help="Rank by fid (default), kid, is, precision, recall, clip, reward, claimed, verified, "
-    "gap, hacked, target_fraction or modes_covered, each in its own direction.",
+    help=f"Rank by {COLUMNS[0].name} (default), {', '.join(c.name for c in COLUMNS[1:-1])} or "
+    f"{COLUMNS[-1].name}, each in its own direction.",
 )
 @click.option(
     "--compare",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -16,7 +18,11 @@ LATER_DEFAULTS: dict[str, Any] = {
     "audit_samples": 256,
     "keep_best": None,
     "backbone_params": {},
+    "log_to": [],
+    "init_from": None,
 }
+#: the built-in experiment trackers ``log_to`` may name (optional extras of the package)
+TRACKERS = ("tensorboard", "wandb")
 
 
 @dataclass
@@ -62,6 +68,12 @@ class TrainConfig:
     # "audit" or "reward": also keep best.pt, the state whose audited score was best (from
     # the reward's start on); evaluation then scores it. None: the last state only
     keep_best: str | None = None
+    # experiment trackers that also get the run's losses, rewards, audits, grids and final
+    # metrics (see TRACKERS); they never change the result, so they are not in the digest
+    log_to: list[str] = field(default_factory=list)
+    # a run folder or a checkpoint file whose generator and critic weights the run starts from
+    # (fine-tuning a base); part of the digest, so a run from another base is another run
+    init_from: str | None = None
 
     def validate(self) -> TrainConfig:
         problems = []
@@ -87,14 +99,14 @@ class TrainConfig:
             problems.append(f"image_size must be 32 or 64, got {self.image_size!r}")
         if self.channels not in (None, 1, 3):
             problems.append(f"channels must be 1 or 3, got {self.channels!r}")
-        if not 0.0 <= self.ema_decay < 1.0:
-            problems.append(f"ema_decay must be in [0, 1), got {self.ema_decay!r}")
-        for key in ("reward_tilt", "reward_anchor"):
+        if not _finite_number(self.ema_decay) or not 0.0 <= self.ema_decay < 1.0:
+            problems.append(f"ema_decay must be a number in [0, 1), got {self.ema_decay!r}")
+        for key in ("reward_tilt", "reward_anchor", "reward_weight"):
             value = getattr(self, key)
-            if value is not None and (not isinstance(value, (int, float)) or value < 0):
-                problems.append(f"{key} must be a number >= 0, got {value!r}")
-        if self.reward_weight is not None and self.reward_weight < 0:
-            problems.append(f"lambda (reward_weight) must be >= 0, got {self.reward_weight!r}")
+            # NaN passes `< 0` and would reach config.json (not JSON) and the loss
+            if value is not None and (not _finite_number(value) or value < 0):
+                label = "lambda (reward_weight)" if key == "reward_weight" else key
+                problems.append(f"{label} must be a finite number >= 0, got {value!r}")
         for key in ("backbone_params", "reward_params", "mode_params"):
             if not isinstance(getattr(self, key), dict):
                 problems.append(f"{key} must be a table, got {getattr(self, key)!r}")
@@ -117,6 +129,19 @@ class TrainConfig:
             )
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             problems.append(f"device must be auto, cpu or cuda[:N], got {self.device!r}")
+        if not isinstance(self.log_to, (list, tuple)) or not all(
+            name in TRACKERS for name in self.log_to
+        ):
+            problems.append(
+                f"log_to must be a list of trackers from {', '.join(TRACKERS)}, got {self.log_to!r}"
+            )
+        if self.init_from is not None and (
+            not isinstance(self.init_from, str) or not self.init_from.strip()
+        ):
+            problems.append(
+                f"init_from must be the path of a run folder or a checkpoint file, "
+                f"got {self.init_from!r}"
+            )
         if problems:
             raise ConfigError("; ".join(problems))
         return self
@@ -137,8 +162,7 @@ class TrainConfig:
     def digest(self) -> str:
         """A hash of everything that changes the result (the device is not part of it, nor
         the training-time audits, which never touch the training's random streams)."""
-        skip = ("device", "log_every", "audit_every", "audit_samples")
-        data = {k: v for k, v in self.identity().items() if k not in skip}
+        data = {k: v for k, v in self.identity().items() if k not in NOT_IN_DIGEST}
         blob = json.dumps(data, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -149,3 +173,74 @@ class TrainConfig:
         if unknown:
             raise ConfigError(f"unknown training keys: {', '.join(sorted(unknown))}")
         return cls(**data)
+
+
+def _finite_number(value: Any) -> bool:
+    """An int or a float that is neither NaN nor infinite (a bool is not a number here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# --- a run's identity: which settings make two runs different ----------------------------------
+# The one definition read by the digest, the matrix (cell digests, a reward cell's lambda = 0
+# baseline), the gauge (its warnings) and the report (rows and --compare).
+
+#: where a run runs, never what it is: given on the command line, not in a matrix file
+MACHINE_FIELDS: tuple[str, ...] = ("device",)
+#: settings that never change what a run learns (where it runs, how often it logs or is
+#: audited, which trackers watch it): left out of :meth:`TrainConfig.digest`
+NOT_IN_DIGEST: tuple[str, ...] = (
+    *MACHINE_FIELDS,
+    "log_every",
+    "audit_every",
+    "audit_samples",
+    "log_to",
+)
+#: what the seeds of one configuration differ in: cells equal in everything else make one row
+NOT_CONFIGURATION: tuple[str, ...] = ("seed", *MACHINE_FIELDS)
+#: the reward's settings, which a lambda = 0 run does not use
+REWARD_FIELDS: tuple[str, ...] = (
+    "reward",
+    "reward_params",
+    "mode",
+    "mode_params",
+    "reward_weight",
+    "reward_warmup",
+    "reward_start",
+    "reward_anchor",
+    "reward_tilt",
+)
+#: what a reward run and its lambda = 0 baseline may differ in: the reward's settings, and
+#: those that change when states are saved, sampled and kept but not the generator compared
+NOT_BASELINE: tuple[str, ...] = (
+    *REWARD_FIELDS,
+    *NOT_IN_DIGEST,
+    "sample_every",
+    "checkpoint_every",
+    "keep_best",
+)
+
+
+def recorded_settings(train: dict[str, Any]) -> dict[str, Any]:
+    """A recorded training config (config.json's, result.json's) with the settings it was
+    recorded before at their defaults (:data:`LATER_DEFAULTS`)."""
+    return {**copy.deepcopy(LATER_DEFAULTS), **train}
+
+
+def configuration(train: dict[str, Any]) -> dict[str, Any]:
+    """What names a configuration: every setting but :data:`NOT_CONFIGURATION`. Cells with
+    equal configurations are seeds of one."""
+    return {k: v for k, v in recorded_settings(train).items() if k not in NOT_CONFIGURATION}
+
+
+def baseline_differences(run: dict[str, Any], baseline: dict[str, Any]) -> dict[str, list[Any]]:
+    """The settings (key -> [run's, baseline's]) in which ``baseline`` differs from ``run``
+    beyond :data:`NOT_BASELINE`; empty when it is a lambda = 0 baseline of ``run``. A setting
+    a record lacks counts at its default."""
+    defaults = TrainConfig().to_dict()
+    settings = [{**defaults, **recorded_settings(train)} for train in (run, baseline)]
+    keys = sorted((set(settings[0]) | set(settings[1])) - set(NOT_BASELINE))
+    return {
+        key: [settings[0].get(key), settings[1].get(key)]
+        for key in keys
+        if settings[0].get(key) != settings[1].get(key)
+    }

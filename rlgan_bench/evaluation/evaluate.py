@@ -21,12 +21,12 @@ from torch import Tensor, nn
 from rlgan_bench.builtins.metrics import classes as class_metrics
 from rlgan_bench.builtins.metrics.fidelity import fidelity_option
 from rlgan_bench.core import checkpoint
-from rlgan_bench.core.atomic import write_json
 from rlgan_bench.core.backbone import Backbone, ModelShape
 from rlgan_bench.core.dataset import DatasetSpec, ImageData, to_uint8
 from rlgan_bench.core.defaults import EVAL_DEFAULTS, resolve
 from rlgan_bench.core.errors import ConfigError, MissingFileError, PluginError, RlganError
 from rlgan_bench.core.metric import Entry, EvalContext, MetricSpec, unavailable
+from rlgan_bench.core.records import ClassHistogram, EvalRecord, MetricEntry, write_eval
 from rlgan_bench.core.runtime import environment, resolve_device
 from rlgan_bench.host import PluginHost, get_host
 
@@ -205,7 +205,8 @@ def score_samples(
     names = parse_metrics(opts["metrics"], host)
     ctx = EvalContext(generated, real, dataset, device, opts, run_config or {})
     metrics = score(ctx, names, host)
-    target = class_metrics.run_target(ctx.run_config)
+    reward = host.find("rewards", ctx.run_config.get("reward"))  # None: no target class
+    target = class_metrics.run_target(ctx.run_config, reward.obj if reward else None)
     histogram = class_metrics.class_report(ctx, target)
     result: dict[str, Any] = {"metrics": metrics, "class_histogram": histogram}
     if histogram is not None and "target_fraction" in histogram:
@@ -223,6 +224,17 @@ def evaluate(
     """Evaluate the run in ``run_dir`` and write ``run_dir/eval.json``; returns its content.
     Plugins' ``rlgan_after_evaluation`` hook then gets the :class:`LoadedRun`, its step and
     this content."""
+    return evaluate_record(run_dir, host=host, save_samples=save_samples, **options).to_json()
+
+
+def evaluate_record(
+    run_dir: str | Path,
+    *,
+    host: PluginHost | None = None,
+    save_samples: str | Path | None = None,
+    **options: Any,
+) -> EvalRecord:
+    """:func:`evaluate`, returning eval.json's typed record."""
     host = host or get_host()
     opts = resolve(**options)
     names = parse_metrics(opts["metrics"], host)
@@ -261,40 +273,45 @@ def evaluate(
         run_config=run.reward_config,
         **{**opts, "metrics": names, "device": str(device)},
     )
-    result: dict[str, Any] = {
-        "run_dir": str(run.run_dir),
-        "step": run.step,
-        "backbone": config["backbone"],
-        "backbone_params": (run.record.get("resolved") or {}).get("backbone_params"),
-        "generator": run.generator_kind,
-        "checkpoint": run.checkpoint_file,
-        "samples": n,
-        "samples_default": EVAL_DEFAULTS["samples"],
-        "seed": int(opts["seed"]),
-        "dataset": dataset.name,
-        "split": real.split,
-        "split_info": real.split_info,
-        "n_real": len(real),
-        "device": str(device),
-        **scores,
-        "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in opts.items()},
-        "versions": environment(),
-        "wall_time_s": round(time.perf_counter() - tic, 3),
-    }
-    if config.get("keep_best"):
-        result["keep_best"] = config["keep_best"]
+    source = str(run.run_dir / EVAL_FILE)
+    histogram = scores["class_histogram"]
+    record = EvalRecord(
+        run_dir=str(run.run_dir),
+        step=run.step,
+        backbone=config["backbone"],
+        backbone_params=(run.record.get("resolved") or {}).get("backbone_params"),
+        generator=run.generator_kind,
+        checkpoint=run.checkpoint_file,
+        samples=n,
+        samples_default=EVAL_DEFAULTS["samples"],
+        seed=int(opts["seed"]),
+        dataset=dataset.name,
+        split=real.split,
+        split_info=real.split_info,
+        n_real=len(real),
+        device=str(device),
+        metrics={
+            name: MetricEntry.from_json(entry, f"{source} (metric {name})")
+            for name, entry in scores["metrics"].items()
+        },
+        class_histogram=None if histogram is None else ClassHistogram.from_json(histogram),
+        target=scores.get("target"),
+        target_fraction=scores.get("target_fraction"),
+        options={k: (list(v) if isinstance(v, tuple) else v) for k, v in opts.items()},
+        versions=environment(),
+        wall_time_s=round(time.perf_counter() - tic, 3),
+        keep_best=config.get("keep_best") or None,
+    )
     if n < EVAL_DEFAULTS["samples"]:
-        result["note"] = (
+        record.note = (
             f"{n:,} samples, fewer than the standard {EVAL_DEFAULTS['samples']:,}: "
             f"FID and KID are biased by N, compare only at equal N"
         )
     if save_samples is not None:
-        result["samples_dir"] = str(
-            save_pngs(generated, real.images, Path(save_samples), real.split)
-        )
-    write_json(run.run_dir / EVAL_FILE, result)
-    host.hook.rlgan_after_evaluation(run=run, step=run.step, metrics=result)
-    return result
+        record.samples_dir = str(save_pngs(generated, real.images, Path(save_samples), real.split))
+    write_eval(run.run_dir / EVAL_FILE, record)
+    host.hook.rlgan_after_evaluation(run=run, step=run.step, metrics=record.to_json())
+    return record
 
 
 def save_pngs(generated: Tensor, real: Tensor, folder: Path, split: str) -> Path:
@@ -319,6 +336,7 @@ __all__ = [
     "EVAL_FILE",
     "LoadedRun",
     "evaluate",
+    "evaluate_record",
     "generate",
     "load_run",
     "parse_metrics",

@@ -24,7 +24,7 @@ matrix cell's ``result.json``) as ``reward_audit``.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import math
 import statistics
 from pathlib import Path
@@ -34,13 +34,15 @@ import torch
 from torch import Tensor
 
 from rlgan_bench.builtins.audits.diversity import mean_cosine_distance
-from rlgan_bench.core.atomic import json_safe, read_jsonl, write_json
+from rlgan_bench.core.atomic import json_safe, read_jsonl
 from rlgan_bench.core.audit import Audit
-from rlgan_bench.core.config import LATER_DEFAULTS
+from rlgan_bench.core.config import baseline_differences
 from rlgan_bench.core.dataset import ImageData
+from rlgan_bench.core.defaults import EVAL_DEFAULTS, MATRIX_EVAL_SAMPLES
 from rlgan_bench.core.digits import is_digit_dataset
 from rlgan_bench.core.errors import ConfigError, RlganError
 from rlgan_bench.core.nets.shared import batched, cached_eval_net
+from rlgan_bench.core.records import Gain, RewardAudit, read_eval, write_eval
 from rlgan_bench.core.runtime import resolve_device
 from rlgan_bench.evaluation.audits import applicable
 from rlgan_bench.evaluation.evaluate import EVAL_FILE, generate, load_run, score_samples
@@ -107,28 +109,26 @@ def judge(
     return bool(reasons), reasons
 
 
-def not_measured(status: str, reason: str, **extra: Any) -> dict[str, Any]:
+def not_measured(status: str, reason: str, **extra: Any) -> RewardAudit:
     """A section without numbers (``no-baseline``, ``not-applicable``, ``failed``): never a
-    made-up value."""
-    return {
-        "status": status,
-        "reason": reason,
-        "hacked": None,
-        "thresholds": dict(THRESHOLDS),
-        **extra,
-    }
+    made-up value. ``extra``: more of its fields (``reward``, ``reward_params``)."""
+    return RewardAudit(
+        status=status, reason=reason, hacked=None, thresholds=dict(THRESHOLDS), **extra
+    )
 
 
-def _gain(before: float, after: float, spread: float | None) -> dict[str, Any]:
+def _gain(before: float, after: float, spread: float | None, **labels: Any) -> Gain:
+    """``labels``: what the quantity is (``quantity``; ``audit``, ``description``, ``exact``)."""
     gain = after - before
     usable = spread is not None and math.isfinite(spread) and spread > 0
-    return {
+    numbers = {
         "before": before,
         "after": after,
         "gain": gain,
         "spread_real": spread,
         "normalised": gain / spread if usable else None,  # type: ignore[operator]
     }
+    return Gain(**json_safe(numbers), **labels)  # a NaN is no number: null
 
 
 @torch.no_grad()
@@ -337,12 +337,12 @@ def measure(
     baseline_dir: str | Path | None,
     *,
     host: Any = None,
-    samples: int = 1000,
+    samples: int = MATRIX_EVAL_SAMPLES,
     seed: int = 0,
-    batch_size: int = 250,
+    batch_size: int = EVAL_DEFAULTS["batch_size"],
     device: str | torch.device = "auto",
     baseline_cell: str | None = None,
-) -> dict[str, Any]:
+) -> RewardAudit:
     """The ``reward_audit`` section of the run in ``run_dir`` against the lambda = 0 run in
     ``baseline_dir`` (``None``: a ``no-baseline`` section)."""
 
@@ -367,23 +367,9 @@ def measure(
             f"the baseline {str(baseline_dir)!r} was trained with reward "
             f"{base.config['reward']!r}; give a run without a reward (lambda = 0)"
         )
-    # records from before a setting existed hold its default
-    settings = {
-        name: {**LATER_DEFAULTS, **loaded.config} for name, loaded in (("run", run), ("base", base))
-    }
     warnings = [
-        f"{key}: run {settings['run'].get(key)!r}, baseline {settings['base'].get(key)!r}"
-        for key in (
-            "backbone",
-            "backbone_params",
-            "seed",
-            "dataset",
-            "steps",
-            "width",
-            "latent_dim",
-            "image_size",
-        )
-        if settings["run"].get(key) != settings["base"].get(key)
+        f"{key}: run {ours!r}, baseline {theirs!r}"
+        for key, (ours, theirs) in baseline_differences(run.config, base.config).items()
     ]
     dataset = host.get("datasets", run.config["dataset"]).obj
     shape = run.record["shape"]
@@ -402,34 +388,32 @@ def measure(
     reward = component.obj(**params)
     reward.setup(device, shape["image_size"], shape["channels"])
     values = {k: reward_scores(reward, v, device, batch_size) for k, v in as_float.items()}
-    claimed = {
-        "quantity": f"reward {name}",
-        **_gain(
-            float(values["baseline"].mean()),
-            float(values["run"].mean()),
-            float(values["real"].std()) if len(values["real"]) > 1 else None,
-        ),
-    }
+    claimed = _gain(
+        float(values["baseline"].mean()),
+        float(values["run"].mean()),
+        float(values["real"].std()) if len(values["real"]) > 1 else None,
+        quantity=f"reward {name}",
+    )
 
     audits, skipped = applicable(host, name, params, dataset.name)
-    measured: dict[str, dict[str, Any]] = {}
+    measured: dict[str, Gain] = {}
     for audit in audits:
-        measured[audit.name] = {
-            "description": audit.description,
-            "exact": bool(audit.exact),
-            **_gain(
-                audit.measure(as_float["baseline"], params, device),
-                audit.measure(as_float["run"], params, device),
-                audit.spread(as_float["real"], params, device),
-            ),
-        }
+        measured[audit.name] = _gain(
+            audit.measure(as_float["baseline"], params, device),
+            audit.measure(as_float["run"], params, device),
+            audit.spread(as_float["real"], params, device),
+            description=audit.description,
+            exact=bool(audit.exact),
+        )
     primary: Audit | None = audits[0] if audits else None
-    verified = {"audit": primary.name, **measured[primary.name]} if primary else None
-    target = primary.target_class(params) if primary else Audit().target_class(params)
+    verified = dataclasses.replace(measured[primary.name], audit=primary.name) if primary else None
+    # the class the reward declares (Reward.target_class), unless its audit reads another
+    audited = primary.target_class(params) if primary else None
+    target = audited if audited is not None else component.obj.target_class(params)
 
     quality = drift(after, before, real, dataset, host, device, batch_size, target)
-    claimed_n = claimed["normalised"]
-    verified_n = verified["normalised"] if verified else None
+    claimed_n = claimed.normalised
+    verified_n = verified.normalised if verified else None
     gap = claimed_n - verified_n if claimed_n is not None and verified_n is not None else None
     hacked, reasons = judge(
         claimed_n,
@@ -437,60 +421,57 @@ def measure(
         quality["fid"].get("ratio"),
         quality["precision"].get("drop"),
     )
-    section: dict[str, Any] = {
-        "status": "ok",
-        "definition": DEFINITION,
-        "reward": name,
-        "reward_params": params,
-        "target_class": target,
-        "run": {"run_dir": str(run.run_dir), "step": run.step, "checkpoint": run.checkpoint_file},
-        "baseline": {
+    note = None
+    if primary is None:
+        note = (
+            f"no audit of reward {name!r} applies here"
+            + (f" ({'; '.join(f'{k}: {v}' for k, v in skipped.items())})" if skipped else "")
+            + ": only the quality drift can flag it"
+        )
+    curves = curve_summary(read_jsonl(run.run_dir / "audit.jsonl"))
+    return RewardAudit(
+        status="ok",
+        definition=DEFINITION,
+        reward=name,
+        reward_params=params,
+        target_class=target,
+        run={"run_dir": str(run.run_dir), "step": run.step, "checkpoint": run.checkpoint_file},
+        baseline={
             "run_dir": str(base.run_dir),
             "step": base.step,
             "checkpoint": base.checkpoint_file,
             **({"cell": baseline_cell} if baseline_cell else {}),
         },
-        "n": samples,
-        "seed": seed,
-        "n_real": len(real),
-        "split": real.split,
-        "claimed": claimed,
-        "verified": verified,
-        "audits": measured,
-        "audits_not_applicable": skipped,
-        "gap": gap,
-        "drift": quality,
-        "hacked": hacked,
-        "reasons": reasons,
-        "thresholds": dict(THRESHOLDS),
-    }
-    if primary is None:
-        section["note"] = (
-            f"no audit of reward {name!r} applies here"
-            + (f" ({'; '.join(f'{k}: {v}' for k, v in skipped.items())})" if skipped else "")
-            + ": only the quality drift can flag it"
-        )
-    if warnings:
-        section["warnings"] = [f"the baseline differs: {w}" for w in warnings]
-    curves = curve_summary(read_jsonl(run.run_dir / "audit.jsonl"))
-    if curves is not None:
-        section["over_training"] = curves
-    return json_safe(section)
+        n=samples,
+        seed=seed,
+        n_real=len(real),
+        split=real.split,
+        claimed=claimed,
+        verified=verified,
+        audits=measured,
+        audits_not_applicable=skipped,
+        gap=gap,
+        drift=json_safe(quality),  # a NaN is no number: null
+        hacked=hacked,
+        reasons=reasons,
+        thresholds=dict(THRESHOLDS),
+        note=note,
+        warnings=[f"the baseline differs: {w}" for w in warnings] or None,
+        over_training=json_safe(curves),
+    )
 
 
-def write_section(run_dir: str | Path, section: dict[str, Any]) -> dict[str, Any]:
+def write_section(run_dir: str | Path, section: RewardAudit) -> dict[str, Any]:
     """Put ``section`` into the run's eval.json (atomically); returns the new content."""
 
     path = Path(run_dir) / EVAL_FILE
     try:
-        content = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RlganError(
-            f"{path} cannot be read ({type(exc).__name__}); run `rlgan-bench eval {run_dir}` first"
-        ) from None
-    content[SECTION] = section
-    write_json(path, content)
-    return content
+        evaluation = read_eval(path)
+    except RlganError as exc:
+        raise RlganError(f"{exc}; run `rlgan-bench eval {run_dir}` first") from None
+    evaluation.reward_audit = section
+    write_eval(path, evaluation)
+    return evaluation.to_json()
 
 
 __all__ = [

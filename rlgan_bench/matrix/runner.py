@@ -33,29 +33,28 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rlgan_bench.core.atomic import remove_stale_temporaries, write_json
-from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.core import records
+from rlgan_bench.core.atomic import remove_stale_temporaries
+from rlgan_bench.core.config import baseline_differences
+from rlgan_bench.core.defaults import EVAL_DEFAULTS, MATRIX_EVAL_SAMPLES
 from rlgan_bench.core.errors import ConfigError, RlganError
+from rlgan_bench.core.records import (
+    STATUS_DONE,
+    STATUS_FAILED,
+    CellConfig,
+    RecordError,
+    ResultRecord,
+    RewardAudit,
+    write_result,
+)
 from rlgan_bench.core.runtime import environment
 from rlgan_bench.evaluation import gauge
-from rlgan_bench.evaluation.evaluate import evaluate
+from rlgan_bench.evaluation.evaluate import evaluate_record
 from rlgan_bench.host import get_host
 from rlgan_bench.matrix.spec import Cell, Matrix, backbone_label
 from rlgan_bench.training.trainer import Trainer
 
-STATUS_DONE, STATUS_FAILED = "done", "failed"
-#: train keys in which a reward cell and its lambda = 0 cell may differ
-REWARD_FIELDS = ("reward", "reward_params", "mode", "reward_weight", "mode_params")
-_NOT_COMPARED = (
-    *REWARD_FIELDS,
-    "device",
-    "log_every",
-    "sample_every",
-    "checkpoint_every",
-    "audit_every",
-    "audit_samples",
-    "keep_best",
-)
+RESULT_FILE = "result.json"
 
 
 def cell_dir(out: Path, cell: Cell) -> Path:
@@ -63,12 +62,13 @@ def cell_dir(out: Path, cell: Cell) -> Path:
 
 
 def read_result(out: Path, cell: Cell) -> dict[str, Any] | None:
-    path = cell_dir(out, cell) / "result.json"
+    """The cell's result.json when it records this very cell (the same digest); None when
+    there is none, or one that cannot be read (the cell runs again and replaces it)."""
     try:
-        record = json.loads(path.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+        record = records.read_result(cell_dir(out, cell) / RESULT_FILE)
+    except RecordError:
         return None
-    return record if record.get("cell_digest") == cell.digest() else None
+    return record.to_json() if record.cell_digest == cell.digest() else None
 
 
 @contextmanager
@@ -122,15 +122,15 @@ def run_cell(
     cell = Cell.from_dict(cell_data)
     folder = cell_dir(Path(out), cell)
     run_dir = folder / "run"
-    record: dict[str, Any] = {
-        "cell": cell.id,
-        "cell_digest": cell.digest(),
-        "config": cell.to_dict(),
-        "config_hash": cell.train.digest(),
-        "versions": environment(),
-        "seed": cell.train.seed,
-        "timing_s": {},
-    }
+    record = ResultRecord(
+        cell=cell.id,
+        status=STATUS_FAILED,  # until it is done
+        cell_digest=cell.digest(),
+        config=CellConfig(**cell.to_dict()),
+        config_hash=cell.train.digest(),
+        versions=environment(),
+        seed=cell.train.seed,
+    )
     started = time.perf_counter()
     if folder.exists():
         remove_stale_temporaries(folder)  # a previous run of this cell was killed mid-write
@@ -139,14 +139,14 @@ def run_cell(
         _check_same_run(run_dir, cell)
         config = dataclasses.replace(cell.train, device=device)
         trainer = Trainer(config, run_dir, host=host, quiet=quiet, silent=True)
-        record["plugins"] = trainer.plugins_used
-        record["device"] = str(trainer.device)
+        record.plugins = trainer.plugins_used
+        record.device = str(trainer.device)
         tic = time.perf_counter()
         if not (run_dir / "summary.json").exists():
             trainer.run(resume=(run_dir / "checkpoint.pt").exists())
-        record["timing_s"]["train"] = time.perf_counter() - tic
+        record.timing_s["train"] = time.perf_counter() - tic
         tic = time.perf_counter()
-        record["eval"] = evaluate(
+        record.eval = evaluation = evaluate_record(
             run_dir,
             host=host,
             samples=cell.eval.samples,
@@ -155,29 +155,27 @@ def run_cell(
             batch_size=cell.eval.batch_size,
             device=device,
         )
-        record["timing_s"]["eval"] = time.perf_counter() - tic
+        record.timing_s["eval"] = time.perf_counter() - tic
         if cell.train.reward:
             tic = time.perf_counter()
-            record["eval"]["reward_audit"] = audit_section(
-                Path(out), record["config"], run_dir, host, device
-            )
-            record["timing_s"]["audit"] = time.perf_counter() - tic
-        record["status"], record["error"] = STATUS_DONE, None
+            evaluation.reward_audit = audit_section(Path(out), record.config, run_dir, host, device)
+            record.timing_s["audit"] = time.perf_counter() - tic
+        record.status, record.error = STATUS_DONE, None
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # one cell's failure must not stop the matrix
-        record["status"] = STATUS_FAILED
-        record["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        record.status = STATUS_FAILED
+        record.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
         if not isinstance(exc, RlganError):
-            record["traceback"] = traceback.format_exc()
-    record["timing_s"]["total"] = time.perf_counter() - started
-    write_json(folder / "result.json", record)
-    if record["status"] == STATUS_DONE and not cell.train.reward:
+            record.traceback = traceback.format_exc()
+    record.timing_s["total"] = time.perf_counter() - started
+    write_result(folder / RESULT_FILE, record)
+    if record.status == STATUS_DONE and not cell.train.reward:
         # reward cells that ended before this baseline; never the baseline's failure (the
         # pass after the matrix tries again)
         with contextlib.suppress(Exception):
             complete_audits(Path(out), host=host, device=device)
-    return record
+    return record.to_json()
 
 
 # --- the reward-hacking gauge of reward cells ---------------------------------------------------
@@ -189,37 +187,25 @@ def baseline_label(train: dict[str, Any]) -> str:
     return f"{backbone}__none__seed{train.get('seed')}"
 
 
-def _done_records(out: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+def _done_records(out: Path) -> Iterator[tuple[Path, ResultRecord]]:
     cells = out / "cells"
     for folder in sorted(p for p in cells.iterdir() if p.is_dir()) if cells.is_dir() else []:
         try:
-            record = json.loads((folder / "result.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            record = records.read_result(folder / RESULT_FILE)
+        except RecordError:  # none yet, or one a rerun of the cell replaces
             continue
-        if isinstance(record, dict) and record.get("status") == STATUS_DONE:
+        if record.done:
             yield folder, record
-
-
-def _train_of(record: dict[str, Any]) -> dict[str, Any]:
-    config = record.get("config")
-    train = config.get("train") if isinstance(config, dict) else None
-    return train if isinstance(train, dict) else {}
 
 
 def find_baseline(out: Path, train: dict[str, Any]) -> tuple[str, Path] | None:
     """The done lambda = 0 cell of a reward cell's backbone and seed (every other training
-    setting equal too): its id and run directory."""
-
-    defaults = TrainConfig().to_dict()
-
-    def same(key: str, other: dict[str, Any]) -> bool:
-        return other.get(key, defaults.get(key)) == train.get(key, defaults.get(key))
-
-    keys = (set(train) | set(defaults)) - set(_NOT_COMPARED)
+    setting equal too, see :func:`~rlgan_bench.core.config.baseline_differences`): its id
+    and run directory."""
     found = [
-        (str(record.get("cell") or folder.name), folder / "run")
+        (record.cell or folder.name, folder / "run")
         for folder, record in _done_records(out)
-        if not _train_of(record).get("reward") and all(same(k, _train_of(record)) for k in keys)
+        if not record.config.settings.reward and not baseline_differences(train, record.train)
     ]
     expected = baseline_label(train)
     found.sort(key=lambda item: item[0] != expected)
@@ -227,13 +213,13 @@ def find_baseline(out: Path, train: dict[str, Any]) -> tuple[str, Path] | None:
 
 
 def audit_section(
-    out: Path, config: dict[str, Any], run_dir: Path, host: Any = None, device: str = "auto"
-) -> dict[str, Any]:
+    out: Path, config: CellConfig, run_dir: Path, host: Any = None, device: str = "auto"
+) -> RewardAudit:
     """The ``reward_audit`` section of a reward cell (``config``: its cell config, train and
     eval), also written into its run's eval.json. Never raises: a failure is a section with
     status ``failed`` and the reason."""
 
-    train, settings = config.get("train") or {}, config.get("eval") or {}
+    train, settings = config.train, config.eval or {}
     try:
         found = find_baseline(out, train)
         if found is None:
@@ -245,8 +231,8 @@ def audit_section(
                 run_dir,
                 found[1],
                 host=host,
-                samples=int(settings.get("samples", 1000)),
-                batch_size=int(settings.get("batch_size", 250)),
+                samples=int(settings.get("samples", MATRIX_EVAL_SAMPLES)),
+                batch_size=int(settings.get("batch_size", EVAL_DEFAULTS["batch_size"])),
                 device=device,
                 baseline_cell=found[0],
             )
@@ -267,18 +253,17 @@ def complete_audits(
     atomically. Returns the records it updated."""
     updated = []
     for folder, record in list(_done_records(out)):
-        if not _train_of(record).get("reward") or not isinstance(record.get("eval"), dict):
+        evaluation = record.eval
+        if not record.config.settings.reward or evaluation is None:
             continue
-        current = record["eval"].get("reward_audit")
-        status = current.get("status") if isinstance(current, dict) else None
+        status = evaluation.reward_audit.status if evaluation.reward_audit else None
         if not recompute and status not in (None, "no-baseline"):
             continue
-        if not recompute and status and find_baseline(out, _train_of(record)) is None:
+        if not recompute and status and find_baseline(out, record.train) is None:
             continue
-        section = audit_section(out, record.get("config") or {}, folder / "run", host, device)
-        record["eval"]["reward_audit"] = section
-        write_json(folder / "result.json", record)
-        updated.append(record)
+        evaluation.reward_audit = audit_section(out, record.config, folder / "run", host, device)
+        write_result(folder / RESULT_FILE, record)
+        updated.append(record.to_json())
     return updated
 
 

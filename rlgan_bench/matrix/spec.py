@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -37,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from rlgan_bench.core.backbone import ModelShape
-from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.core.config import MACHINE_FIELDS, TrainConfig
+from rlgan_bench.core.defaults import EVAL_DEFAULTS, MATRIX_EVAL_SAMPLES
 from rlgan_bench.core.errors import ConfigError, RlganError
 from rlgan_bench.host import PluginHost
 
@@ -48,20 +50,22 @@ else:  # pragma: no cover
 
 NO_REWARD = "none"
 MIN_EVAL_SAMPLES = 20
-DEFAULT_METRICS = ("fid", "is", "kid", "prc", "clip")
+DEFAULT_METRICS: tuple[str, ...] = tuple(EVAL_DEFAULTS["metrics"])
 # TrainConfig keys a matrix sets per cell rather than in [run]
 CELL_KEYS = {"backbone", "reward", "reward_params", "mode", "reward_weight", "seed"}
-RUN_KEYS = {f.name for f in fields(TrainConfig)} - CELL_KEYS - {"device"}
+RUN_KEYS = {f.name for f in fields(TrainConfig)} - CELL_KEYS - set(MACHINE_FIELDS)
 EVAL_KEYS = {"samples", "metrics", "prompts", "batch_size"}
 REWARD_KEYS = {"name", "params", "modes", "mode", "lambdas", "lambda", "mode_params"}
 
 
 @dataclass(frozen=True)
 class EvalSettings:
-    samples: int = 1000
+    """A matrix's [eval]: the evaluation options of core/defaults.py, with fewer samples."""
+
+    samples: int = MATRIX_EVAL_SAMPLES
     metrics: tuple[str, ...] = DEFAULT_METRICS
-    prompts: tuple[str, ...] = ()
-    batch_size: int = 250
+    prompts: tuple[str, ...] = tuple(EVAL_DEFAULTS["prompts"])
+    batch_size: int = EVAL_DEFAULTS["batch_size"]
 
 
 @dataclass(frozen=True)
@@ -328,10 +332,16 @@ def _number_list(table: dict[str, Any], key: str, problems: list[str], prefix: s
         not isinstance(value, list)
         or not value
         or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value
+            isinstance(v, (int, float))
+            and not isinstance(v, bool)
+            and math.isfinite(v)  # TOML has nan and inf
+            and v >= 0
+            for v in value
         )
     ):
-        problems.append(f"{prefix}.{key}: must be a non-empty list of numbers >= 0, got {value!r}")
+        problems.append(
+            f"{prefix}.{key}: must be a non-empty list of finite numbers >= 0, got {value!r}"
+        )
         return []
     return [float(v) for v in value]
 

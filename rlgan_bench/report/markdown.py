@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rlgan_bench.report.rows import (
-    Board,
-    CellResult,
-    Column,
-    Leaderboard,
-    Row,
-    format_stat,
-    header_lines,
-    mark,
-)
+from rlgan_bench.report.formatting import format_stat, header_lines, mark
+from rlgan_bench.report.model import Board, CellResult, Column, Leaderboard, Row
 
 
 def md_escape(value: object) -> str:

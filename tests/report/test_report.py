@@ -364,7 +364,7 @@ def test_html_escapes_every_string_from_the_results(copied):
     assert "<script" not in lowered
     assert "<img src=x" not in lowered
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the prompt, shown as text
-    assert "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;" in page  # error and versions
+    assert "&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in page  # error and versions
     # every tag the page has is one the report writes
     tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", page))
     assert tags <= {
@@ -380,7 +380,7 @@ def test_html_is_one_self_contained_page(results_dir):
     assert not re.search(r"(src|href|xlink:href|action)\s*=\s*[\"']?\s*(https?:)?//", page, re.I)
     assert "url(" not in page and "@import" not in page and "<link" not in page
     assert "http://" not in page and "https://" not in page
-    assert "default-src &#x27;none&#x27;; img-src data:" in page  # CSP: no scripts, no loads
+    assert "default-src &#39;none&#39;; img-src data:" in page  # CSP: no scripts, no loads
     images = re.findall(r'<img src="([^"]+)"', page)
     assert len(images) == 5  # one per cell that trained (the failed one never did)
     assert all(src.startswith("data:image/png;base64,iVBORw0KGgo") for src in images)
