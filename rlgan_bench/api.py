@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from rlgan_bench.core import weights
 from rlgan_bench.core.audit import Audit
-from rlgan_bench.core.backbone import Backbone, ModelShape
+from rlgan_bench.core.backbone import Backbone, ModelShape, adam_optimizers
 from rlgan_bench.core.dataset import DatasetSpec, ImageData, resize_and_match_channels
 from rlgan_bench.core.defaults import CLIP_MODEL_CHOICES, EVAL_DEFAULTS, EXTRACTOR_CHOICES
 from rlgan_bench.core.digits import CLASS_NAMES as DIGIT_CLASS_NAMES
@@ -64,6 +64,7 @@ __all__ = [
     "CLIP_MODEL_CHOICES",
     "EVAL_DEFAULTS",
     "EXTRACTOR_CHOICES",
+    "adam_optimizers",
     "batched",
     "cached_clip_scorer",
     "cached_eval_net",

@@ -109,3 +109,13 @@ class Backbone:
         self, n: int, device: torch.device | str, generator: torch.Generator | None = None
     ) -> Tensor:
         return torch.randn(n, self.shape.latent_dim, device=device, generator=generator)
+
+
+def adam_optimizers(
+    generator: nn.Module, critic: nn.Module, lr: float, betas: tuple[float, float]
+) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+    """One Adam per network with the same settings, as DCGAN and WGAN-GP train them."""
+    return (
+        torch.optim.Adam(generator.parameters(), lr=lr, betas=betas),
+        torch.optim.Adam(critic.parameters(), lr=lr, betas=betas),
+    )

@@ -17,6 +17,7 @@ from rlgan_bench.api import (
     Backbone,
     DCGANDiscriminator,
     DCGANGenerator,
+    adam_optimizers,
     dcgan_init_weights,
     hookimpl,
 )
@@ -50,10 +51,7 @@ class DCGAN(Backbone):
     def optimizers(
         self, generator: nn.Module, critic: nn.Module
     ) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
-        return (
-            torch.optim.Adam(generator.parameters(), lr=self.lr, betas=self.betas),
-            torch.optim.Adam(critic.parameters(), lr=self.lr, betas=self.betas),
-        )
+        return adam_optimizers(generator, critic, self.lr, self.betas)
 
 
 @hookimpl

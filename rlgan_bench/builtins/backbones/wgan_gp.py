@@ -10,12 +10,12 @@ import torch
 from torch import Tensor, nn
 
 from rlgan_bench.api import (
-    Backbone,
     DCGANDiscriminator,
-    DCGANGenerator,
+    adam_optimizers,
     dcgan_init_weights,
     hookimpl,
 )
+from rlgan_bench.builtins.backbones.wgan import WGAN
 
 
 def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
@@ -29,9 +29,9 @@ def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
     return ((grads.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 
 
-class WGANGP(Backbone):
-    """DCGAN's generator, a BatchNorm-free critic, the Wasserstein loss with a penalty instead
-    of clipping."""
+class WGANGP(WGAN):
+    """WGAN's generator and generator loss; a BatchNorm-free critic, a gradient penalty instead
+    of clipping, Adam instead of RMSprop."""
 
     name = "wgan-gp"
     critic_steps = 5
@@ -41,9 +41,6 @@ class WGANGP(Backbone):
     betas = (0.0, 0.9)
     penalty_weight = 10.0
 
-    def build_generator(self) -> nn.Module:
-        return DCGANGenerator(self.shape).apply(dcgan_init_weights)
-
     def build_critic(self) -> nn.Module:
         return DCGANDiscriminator(self.shape, norm="none").apply(dcgan_init_weights)
 
@@ -51,16 +48,13 @@ class WGANGP(Backbone):
         wasserstein = critic(fake).mean() - critic(real).mean()
         return wasserstein + self.penalty_weight * gradient_penalty(critic, real, fake)
 
-    def generator_loss(self, critic: nn.Module, fake: Tensor) -> Tensor:
-        return -critic(fake).mean()
-
     def optimizers(
         self, generator: nn.Module, critic: nn.Module
     ) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
-        return (
-            torch.optim.Adam(generator.parameters(), lr=self.lr, betas=self.betas),
-            torch.optim.Adam(critic.parameters(), lr=self.lr, betas=self.betas),
-        )
+        return adam_optimizers(generator, critic, self.lr, self.betas)
+
+    def after_critic_step(self, critic: nn.Module) -> None:
+        """No weight clipping: the gradient penalty constrains the critic."""
 
 
 @hookimpl
