@@ -56,7 +56,7 @@ def clip_score(image_embeddings: Tensor, text_embeddings: Tensor) -> Tensor:
 def openai_scorer(model: Any, name: str, sha256: str, label: str) -> ClipScorer:
     """A scorer for a ``clip.model.CLIP`` with OpenAI's preprocessing, done on tensors: the
     samples are resized (bicubic) to the model's input resolution and normalised."""
-    import clip
+    import clip  # optional: only the OpenAI model path needs clip-anytorch loaded
 
     resolution = int(model.visual.input_resolution)
     device = next(model.parameters()).device
@@ -96,7 +96,7 @@ def load_scorer(choice: str, device: torch.device) -> ClipScorer:
         choice = weights.CLIP_VIT_B_32 if present else "digits-clip-audit"
     path, digest = weights.require(choice)
     if choice == weights.CLIP_VIT_B_32:
-        import clip
+        import clip  # optional: only the OpenAI model path needs clip-anytorch loaded
 
         model, _ = clip.load(str(path), device=device, jit=False)
         return openai_scorer(model.eval(), choice, digest, "OpenAI CLIP ViT-B/32")
