@@ -87,12 +87,7 @@ def run_matrix(
     the shipped default) into ``out``, resuming what is already recorded there; writes the
     leaderboards (report.md/.html/.json) unless ``report=False``."""
     host = host or get_host()
-    overrides: dict[str, Any] = {}
-    if steps is not None:
-        overrides["steps"] = steps
-    if seeds is not None:
-        overrides["seeds"] = list(seeds)
-    matrix = load_matrix(config, host, overrides)
+    matrix = load_matrix(config, host, steps, seeds)
     outcome = run_matrix_cells(
         matrix,
         out,

@@ -25,8 +25,8 @@ from rlgan_bench.hookspecs import hookimpl
 from rlgan_bench.matrix.runner import (
     STATUS_DONE,
 )
-from rlgan_bench.matrix.session import MatrixOutcome, run_matrix_cells
-from rlgan_bench.matrix.spec import Matrix, build_matrix, default_matrix_path, load_toml
+from rlgan_bench.matrix.session import MatrixOutcome, load_matrix, run_matrix_cells
+from rlgan_bench.matrix.spec import Matrix, default_matrix_path
 from rlgan_bench.report import write_reports
 from rlgan_bench.training.progress import console  # the one stderr console of the training views
 
@@ -52,18 +52,16 @@ class CellProgress:
             self.progress.update(self.task, completed=step)
 
 
-def parse_overrides(steps: int | None, seeds: str | None) -> dict[str, Any]:
-    overrides: dict[str, Any] = {}
-    if steps is not None:
-        overrides["steps"] = steps
-    if seeds is not None:
-        try:
-            overrides["seeds"] = [int(s) for s in seeds.split(",") if s.strip()]
-        except ValueError:
-            raise ConfigError(
-                f"--seeds {seeds!r}: give integers separated by commas, e.g. 0,1,2"
-            ) from None
-    return overrides
+def parse_seeds(seeds: str | None) -> list[int] | None:
+    """``--seeds 0,1,2`` -> [0, 1, 2]; None when the flag is not given."""
+    if seeds is None:
+        return None
+    try:
+        return [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        raise ConfigError(
+            f"--seeds {seeds!r}: give integers separated by commas, e.g. 0,1,2"
+        ) from None
 
 
 @click.command()
@@ -108,7 +106,7 @@ def run(
 
     source = Path(config) if config else default_matrix_path()
     host = host_from(ctx)
-    matrix = build_matrix(load_toml(source), host, parse_overrides(steps, seeds), str(source))
+    matrix = load_matrix(source, host, steps, parse_seeds(seeds))
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out_dir!r} is a file; give a directory")

@@ -42,13 +42,20 @@ class MatrixOutcome:
 def load_matrix(
     source: str | Path | dict[str, Any] | None,
     host: PluginHost,
-    overrides: dict[str, Any] | None = None,
+    steps: int | None = None,
+    seeds: list[int] | None = None,
 ) -> Matrix:
-    """A matrix from a TOML file, a dict of the same tables, or the shipped default (None)."""
+    """A matrix from a TOML file, a dict of the same tables, or the shipped default (None);
+    ``steps`` and ``seeds`` replace the matrix's for every cell (``run --steps/--seeds``)."""
+    overrides: dict[str, Any] = {}
+    if steps is not None:
+        overrides["steps"] = steps
+    if seeds is not None:
+        overrides["seeds"] = list(seeds)
     if isinstance(source, dict):
-        return build_matrix(source, host, overrides or {}, "<dict>")
+        return build_matrix(source, host, overrides, "<dict>")
     path = Path(source) if source is not None else default_matrix_path()
-    return build_matrix(load_toml(path), host, overrides or {}, str(path))
+    return build_matrix(load_toml(path), host, overrides, str(path))
 
 
 def run_matrix_cells(
