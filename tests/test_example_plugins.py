@@ -25,6 +25,7 @@ EXAMPLES = Path(__file__).parents[1] / "plugins"
 PROJECTS = {
     "rlgan-symmetry": ("rlgan_symmetry", {"rewards": ["sharpness", "symmetry"]}),
     "rlgan-sngan": ("rlgan_sngan", {"backbones": ["sngan"]}),
+    "rlgan-pytorch-dcgan": ("rlgan_pytorch_dcgan", {"backbones": ["pytorch-dcgan"]}),
 }
 
 
