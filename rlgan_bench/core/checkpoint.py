@@ -30,7 +30,10 @@ def save(
     noise_rng: torch.Generator,
     mode=None,
     reference=None,
+    opt_inner=None,
 ) -> None:
+    """``opt_inner``: the optimiser of a method's inner updates (PPO's), saved as ``opt_inner``
+    when the run has one; runs without one write no such key."""
     state: dict[str, Any] = {
         "step": step,
         "config_digest": config_digest,
@@ -49,6 +52,8 @@ def save(
         "mode": mode.state_dict() if mode is not None else {},
         "reference": reference.state_dict() if reference is not None else {},
     }
+    if opt_inner is not None:
+        state["opt_inner"] = opt_inner.state_dict()
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
 
@@ -75,7 +80,10 @@ def restore(
     data_rng: torch.Generator,
     noise_rng: torch.Generator,
     mode=None,
+    opt_inner=None,
 ) -> None:
+    """A checkpoint without ``opt_inner`` (written before runs had one) leaves ``opt_inner``
+    as it is: fresh."""
     generator.load_state_dict(state["generator"])
     critic.load_state_dict(state["critic"])
     ema.load_state_dict(state["ema_generator"])
@@ -90,6 +98,8 @@ def restore(
     noise_rng.set_state(rng["noise"].cpu())
     if mode is not None:
         mode.load_state_dict(state.get("mode", {}))
+    if opt_inner is not None and "opt_inner" in state:
+        opt_inner.load_state_dict(state["opt_inner"])
 
 
 def load_weights(path: Path) -> dict[str, Any]:

@@ -51,10 +51,10 @@ def log_prob(sample: Tensor, mean: Tensor, sigma: float) -> Tensor:
     """log N(sample; mean, sigma^2 I) per pixel (up to a constant): the log-density divided
     by the number of pixels D.
 
-    Per pixel, PPO's likelihood ratio is the geometric mean of the pixels' ratios, which stays
-    in a usable range for 1,024-pixel images (the full ratio is its D-th power). The losses
-    multiply by D again so that their gradient is ``A * eps / sigma``, the policy gradient of
-    the standardised reward."""
+    The losses multiply by D again, so that they are in the whole sample's log-density and
+    their gradient is ``A * eps / sigma``, the policy gradient of the standardised reward.
+    PPO's likelihood ratio is that of the whole sample too (its D-th power, not this per-pixel
+    geometric mean, which left the clip range no trust region)."""
     return -((sample - mean) ** 2).flatten(2).mean(dim=2) / (2 * sigma**2)
 
 

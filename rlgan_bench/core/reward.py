@@ -41,6 +41,10 @@ class Reward:
     #: measures the quality drift within it. A parameter named ``target`` is not a class
     #: unless this says so: an ink level ``target = 0.3`` is a number, not class 0
     target_class_param: ClassVar[str | None] = None
+    #: the reward can score real images (the dataset's), not only generated ones; False for a
+    #: reward that needs what only a sample has (its latent, a human rating of generations):
+    #: then the ``reward-weighted`` method, which resamples real data by R, does not apply
+    scores_real_data: ClassVar[bool] = True
 
     def __init__(self, **params: Any) -> None:
         self.config = resolve_params(f"reward {self.name!r}", "parameter", params, self.params)

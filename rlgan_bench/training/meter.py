@@ -1,10 +1,11 @@
-"""The logged statistics: losses and reward statistics summed on the device between logged
-steps (no host sync per step) and read back as their means, with the speed since the last
-logged step."""
+"""The logged statistics: losses, reward statistics and the method's own statistics summed on
+the device between logged steps (no host sync per step) and read back as their means, with
+the speed since the last logged step."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 import torch
 from torch import Tensor
@@ -13,12 +14,20 @@ from torch import Tensor
 class StepMeter:
     def __init__(self, start_step: int) -> None:
         self.sums: dict[str, Tensor] = {}
+        self.counts: dict[str, Tensor] = {}  # steps summed per key, on the device too
         self.started = time.perf_counter()
         self.last_step, self.last_time = start_step, self.started
 
     def add(
-        self, d_loss: Tensor, g_loss: Tensor, scores: Tensor | None, anchor: Tensor | None
+        self,
+        d_loss: Tensor,
+        g_loss: Tensor,
+        scores: Tensor | None,
+        anchor: Tensor | None,
+        extra: Mapping[str, Tensor] | None = None,
     ) -> None:
+        """One step's values; ``extra`` (the method's statistics, 0-d tensors) are averaged
+        over the steps that gave them."""
         values = {"d_loss": d_loss.detach().float(), "g_loss": g_loss.detach().float()}
         if anchor is not None:
             values["anchor"] = anchor.detach().float()
@@ -26,23 +35,26 @@ class StepMeter:
             values["reward_mean"] = scores.float().mean()
             spread = scores.float().std() if scores.numel() > 1 else scores.new_zeros(())
             values["reward_std"] = spread
+        for key, value in (extra or {}).items():
+            values[key] = value.detach().float().reshape(())
         for key, value in values.items():
             if key in self.sums:
                 self.sums[key] = self.sums[key] + value
-                self.sums[f"n_{key}"] = self.sums[f"n_{key}"] + 1
+                self.counts[key] = self.counts[key] + 1
             else:
                 self.sums[key] = value
-                self.sums[f"n_{key}"] = torch.ones((), device=value.device)
+                self.counts[key] = torch.ones((), device=value.device)
 
     def drain(self, step: int, reward_weight: float) -> dict[str, float]:
         """The means since the last call (one device read), the step, λ and the speed."""
         now = time.perf_counter()
-        keys = [k for k in self.sums if not k.startswith("n_")]
+        keys = list(self.sums)
         stats: dict[str, float] = {}
         if keys:
-            means = torch.stack([self.sums[k] / self.sums[f"n_{k}"] for k in keys]).cpu()
+            means = torch.stack([self.sums[k] / self.counts[k] for k in keys]).cpu()
             stats = dict(zip(keys, means.tolist()))
         self.sums.clear()
+        self.counts.clear()
         stats.update(
             step=step,
             reward_weight=reward_weight,

@@ -80,6 +80,8 @@ class _Updates:
     amp: MixedPrecision
     real: RealBatches
     noise_rng: torch.Generator
+    #: the optimiser of the mode's extra updates, when it wants its own (inner_optimizer)
+    opt_inner: torch.optim.Optimizer | None = None
 
 
 class Trainer:
@@ -149,6 +151,12 @@ class Trainer:
         mode_name = config.mode or reward_cls.default_mode
         mode_cls = self.host.get("methods", mode_name).obj
         provider = f"{component.provider.name} {component.provider.version}"
+        if not mode_cls.trains:
+            raise ConfigError(
+                f"method {mode_name!r} does not train: it selects samples of a base; use it in a "
+                f"matrix with finetune_steps (docs/protocol.md), or --mode backprop, reinforce, "
+                f"ppo, critic or reward-weighted"
+            )
         if mode_cls.needs_differentiable_reward and not reward_cls.differentiable:
             raise ConfigError(
                 f"reward {reward_cls.name!r} (from {provider}) is not differentiable, so it cannot "
@@ -203,12 +211,27 @@ class Trainer:
             self.base.load_into(generator, critic)
         ema = copy.deepcopy(generator).requires_grad_(False)  # the loaded generator, if any
         opt_g, opt_d = backbone.optimizers(generator, critic)
+        opt_inner = _like(opt_g) if self.mode is not None and self.mode.inner_optimizer else None
         data_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
         noise_rng = torch.Generator(device=device).manual_seed(config.seed + 2)
         grid_latents = backbone.sample_latent(
             GRID_SAMPLES, device, torch.Generator(device=device).manual_seed(config.seed + 3)
         )
         amp = MixedPrecision(device, config.amp)
+        # everything a checkpoint saves and restores, besides the step and the reference
+        training_state: dict[str, Any] = dict(
+            generator=generator,
+            critic=critic,
+            ema=ema,
+            opt_g=opt_g,
+            opt_d=opt_d,
+            scaler=amp.scaler,
+            data_rng=data_rng,
+            noise_rng=noise_rng,
+            mode=self.mode,
+        )
+        if opt_inner is not None:  # only then: other runs' checkpoints keep their keys
+            training_state["opt_inner"] = opt_inner
         real = RealBatches(
             data.images, config.batch_size, device, data_rng, tilt, tilt_from=self.schedule.start
         )
@@ -224,18 +247,7 @@ class Trainer:
             host=self.host,
             grid_latents=grid_latents,
             auditor=self.auditor,
-            # everything a checkpoint saves and restores, besides the step and the reference
-            training_state=dict(
-                generator=generator,
-                critic=critic,
-                ema=ema,
-                opt_g=opt_g,
-                opt_d=opt_d,
-                scaler=amp.scaler,
-                data_rng=data_rng,
-                noise_rng=noise_rng,
-                mode=self.mode,
-            ),
+            training_state=training_state,
         )
         if resume and ckpt_path.exists():
             state = checkpoint.load(ckpt_path, device)
@@ -254,7 +266,7 @@ class Trainer:
         else:
             self._write_config(data)
         run.step = run.start_step  # a resumed run starts where its checkpoint left off
-        return run, _Updates(opt_g, opt_d, amp, real, noise_rng)
+        return run, _Updates(opt_g, opt_d, amp, real, noise_rng, opt_inner)
 
     # -- training -----------------------------------------------------------------------------
     def run(self, resume: bool = False) -> dict[str, Any]:
@@ -264,6 +276,10 @@ class Trainer:
         opt_g, opt_d, amp, real = updates.opt_g, updates.opt_d, updates.amp, updates.real
         generate = partial(amp.generate, generator)
         critic_steps = backbone.critic_steps
+        # the mode's extra updates step their own optimiser when it asks for one
+        step_extra = partial(amp.update, updates.opt_inner or opt_g)
+        # the mode's own statistics are logged as <method>_<key>
+        prefix = f"{self.mode.name.replace('-', '_')}_" if self.mode is not None else ""
 
         self.host.hook.rlgan_run_start(run=run)
         progress = TrainProgress(config.steps, run.start_step, quiet=self.quiet, silent=self.silent)
@@ -292,13 +308,15 @@ class Trainer:
                 lam = run.step_reward_weight = self._lambda(step, run)
                 loss, scores, anchor = self._generator_loss(run, amp, z, fake, g_loss, lam, log_now)
                 amp.update(opt_g, loss)
+                mode_values: dict[str, Tensor] = {}
                 if self.mode is not None and lam > 0:
-                    self.mode.extra_updates(generate, lam, partial(amp.update, opt_g))
+                    self.mode.extra_updates(generate, lam, step_extra)
+                    mode_values = {prefix + k: v for k, v in self.mode.log_values().items()}
                 critic.requires_grad_(True)
                 _update_ema(ema, generator, config.ema_decay, step)
 
                 # (3) the side jobs: the hooks (logs, grids, checkpoints, audits and plugins)
-                meter.add(d_loss, g_loss, scores, anchor)
+                meter.add(d_loss, g_loss, scores, anchor, mode_values)
                 stats = meter.drain(step, lam) if log_now else None
                 run.step = step
                 run.stats = stats if stats is not None else run.stats
@@ -371,6 +389,13 @@ class Trainer:
             "device": str(self.device),
         }
         write_json(self.out_dir / "config.json", record)
+
+
+def _like(optimizer: torch.optim.Optimizer) -> torch.optim.Optimizer:
+    """A new optimiser of the class and settings of ``optimizer`` (its defaults and each param
+    group's), over the same parameters, with fresh state."""
+    groups = [dict(group, params=list(group["params"])) for group in optimizer.param_groups]
+    return type(optimizer)(groups, **optimizer.defaults)
 
 
 def _provider_record(provider: Any) -> dict[str, Any]:

@@ -1,45 +1,93 @@
 """``ppo``: the REINFORCE policy with a clipped likelihood ratio and several inner epochs over
 each batch of samples, as DDPO does for diffusion models.
 
+The ratio is the likelihood ratio of the whole sample, one per latent and perturbation draw:
+``exp(sum_pixels log pi_new(x | z) - sum_pixels log pi_old(x | z))``, as DDPO takes it for a
+whole denoising step. The surrogate is ``-mean(min(ratio * A, clip(ratio) * A))``, in the
+whole sample's log-density like ``reinforce``'s loss (which multiplies its per-pixel
+log-density by the number of pixels): at ratio 1 their gradients are equal, so lambda means
+the same for both.
+
 The first epoch is the ordinary generator update (adversarial loss + lambda * clipped
-surrogate); the trainer then calls :meth:`extra_updates` for the remaining ``epochs - 1``
-updates on the same latents, samples and advantages.
+surrogate, ratio exactly 1); the trainer then calls :meth:`extra_updates` for the remaining
+``epochs - 1`` updates of ``lambda * surrogate`` on the same latents, samples and advantages.
+Those inner epochs step an optimiser of their own (``inner_optimizer``: the generator's class
+and settings, its own state, saved in checkpoints as ``opt_inner``), not the generator's
+optimiser: with it, they would replay the adversarial gradient held in its momentum, and
+their own gradients would enter the next adversarial updates' moments.
+
+Logged per step (metrics.jsonl ``ppo_approx_kl``, ``ppo_clipfrac``): DDPO's statistics,
+measured before each inner update and averaged over the inner epochs (none when
+``epochs = 1``): ``approx_kl = mean(0.5 * log_ratio^2)`` and ``clipfrac``, the share of samples
+with ``|ratio - 1| > clip_range``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
 
-from rlgan_bench.api import GaussianPolicyMode, hookimpl, log_prob, pixels
+from rlgan_bench.api import GaussianPolicyMode, hookimpl
+
+#: the log ratio enters exp() clamped here, so that exp and its gradient stay finite: the
+#: ratio of a whole sample reaches e^88 (float32's limit) after a large enough step of the
+#: mean. Only a sample with a negative advantage and a ratio above e^20, far outside any clip
+#: range, loses its gradient by it; every other sample above it is clipped anyway.
+MAX_LOG_RATIO = 20.0
+
+
+class Rollout(NamedTuple):
+    """What the inner epochs reuse: the latents, the perturbed samples (group, n, C, H, W),
+    the mean they were drawn around (detached G(z), n, C, H, W) and their advantages
+    (group, n)."""
+
+    z: Tensor
+    samples: Tensor
+    old_mean: Tensor
+    advantages: Tensor
 
 
 class PPO(GaussianPolicyMode):
     name = "ppo"
     options = {**GaussianPolicyMode.options, "clip_range": 0.2, "epochs": 4}
+    inner_optimizer = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._batch: tuple[Tensor, Tensor, Tensor, Tensor] | None = None
+        self.batch: Rollout | None = None  # this step's rollout, until the inner epochs end
+        self._values: dict[str, Tensor] = {}
 
-    def surrogate(
-        self, mean: Tensor, samples: Tensor, old_logp: Tensor, advantages: Tensor
-    ) -> Tensor:
-        ratio = torch.exp(log_prob(samples, mean.unsqueeze(0), self.config["sigma"]) - old_logp)
+    def log_ratio(self, mean: Tensor) -> Tensor:
+        """``log pi_new(x | z) - log pi_old(x | z)`` of each whole sample of the rollout, (group,
+        n), for the policy around ``mean``. Written as ``sum (new - old)(2x - new - old) /
+        (2 sigma^2)``, which equals the difference of the two sums of squares: exactly 0 while
+        the mean has not moved, without cancelling two sums of D terms."""
+        assert self.batch is not None
+        new, old = mean.unsqueeze(0), self.batch.old_mean.unsqueeze(0)
+        shift = (new - old) * (2 * self.batch.samples - new - old)
+        return shift.flatten(2).sum(dim=2) / (2 * self.config["sigma"] ** 2)
+
+    def surrogate(self, mean: Tensor) -> tuple[Tensor, Tensor]:
+        """The clipped surrogate loss for the policy around ``mean``, and the log ratios."""
+        assert self.batch is not None
+        log_ratio = self.log_ratio(mean)
+        ratio = torch.exp(log_ratio.clamp(max=MAX_LOG_RATIO))
         clip = self.config["clip_range"]
+        advantages = self.batch.advantages
         clipped = torch.clamp(ratio, 1 - clip, 1 + clip)
-        return -torch.minimum(ratio * advantages, clipped * advantages).mean() * pixels(mean)
+        return -torch.minimum(ratio * advantages, clipped * advantages).mean(), log_ratio
 
     def reward_loss(
         self, generator: nn.Module, z: Tensor, fake: Tensor, generate: Callable[[Tensor], Tensor]
     ) -> tuple[Tensor, Tensor]:
         samples, advantages, logged = self.rollout(fake)
-        old_logp = log_prob(samples, fake.detach().unsqueeze(0), self.config["sigma"])
-        self._batch = (z.detach(), samples, old_logp, advantages)
-        return self.surrogate(fake, samples, old_logp, advantages), logged
+        self.batch = Rollout(z.detach(), samples, fake.detach(), advantages)
+        self._values = {}
+        loss, _ = self.surrogate(fake)
+        return loss, logged
 
     def extra_updates(
         self,
@@ -47,12 +95,27 @@ class PPO(GaussianPolicyMode):
         weight: float,
         step_generator: Callable[[Tensor], None],
     ) -> None:
-        if self._batch is None:
+        if self.batch is None:
             return
-        z, samples, old_logp, advantages = self._batch
+        clip = self.config["clip_range"]
+        kl: list[Tensor] = []
+        clipped: list[Tensor] = []
         for _ in range(self.config["epochs"] - 1):
-            step_generator(weight * self.surrogate(generate(z), samples, old_logp, advantages))
-        self._batch = None
+            loss, log_ratio = self.surrogate(generate(self.batch.z))
+            with torch.no_grad():  # DDPO's statistics, before this epoch's update
+                kl.append(0.5 * log_ratio.pow(2).mean())
+                clipped.append(((log_ratio.exp() - 1).abs() > clip).float().mean())
+            step_generator(weight * loss)
+        if kl:  # means on the device: no host sync
+            self._values = {
+                "approx_kl": torch.stack(kl).mean(),
+                "clipfrac": torch.stack(clipped).mean(),
+            }
+        self.batch = None
+
+    def log_values(self) -> dict[str, Tensor]:
+        values, self._values = self._values, {}
+        return values
 
 
 @hookimpl

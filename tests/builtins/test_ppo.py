@@ -1,0 +1,250 @@
+"""PPO: the likelihood ratio of the whole sample, its clipping, its gradient against
+REINFORCE's, its logged statistics, and the inner epochs' own optimiser in a real run (the
+checkpoint, resume, and older checkpoints without it)."""
+
+import json
+import math
+
+import pytest
+import torch
+from conftest import tiny_config
+
+from rlgan_bench.core.policy import log_prob, pixels
+from rlgan_bench.core.reward import Reward
+from rlgan_bench.hookspecs import hookimpl
+from rlgan_bench.host import PluginHost, get_host
+from rlgan_bench.training.meter import StepMeter
+from rlgan_bench.training.trainer import Trainer
+
+SIGMA = 0.1
+
+
+class Linear(Reward):
+    """A black-box reward R(x) = <w, x>."""
+
+    name = "test-linear"
+    differentiable = False
+    weights = torch.randn(1, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+
+    def score(self, images):
+        return (images * self.weights).flatten(1).sum(1).detach()
+
+
+def mode(name, **options):
+    return get_host().get("methods", name).obj(Linear(), "test", sigma=SIGMA, **options)
+
+
+def latent_means(n=16, seed=0):
+    """A leaf tensor standing for G(z): the policy's mean, (n, 1, 16, 16): 256 pixels."""
+    generator = torch.Generator().manual_seed(seed)
+    return (0.3 * torch.randn(n, 1, 16, 16, generator=generator)).requires_grad_(True)
+
+
+def test_the_ratio_is_exactly_one_at_the_first_epoch_and_that_of_the_whole_sample():
+    ppo = mode("ppo", noise_scale=1)
+    mean = latent_means()
+    ppo.reward_loss(None, torch.zeros(16, 2), mean, None)
+    samples = ppo.batch.samples
+    assert ppo.batch.advantages.shape == samples.shape[:2] == (2, 16)  # one ratio per sample
+    assert torch.equal(ppo.log_ratio(mean), torch.zeros(2, 16))
+    # after a move of the mean: the difference of the whole samples' log-densities (the
+    # per-pixel log-density times the number of pixels), not the per-pixel one
+    moved = mean.detach() + 0.01 * torch.randn(
+        mean.shape, generator=torch.Generator().manual_seed(1)
+    )
+    whole = log_prob(samples, moved.unsqueeze(0), SIGMA) - log_prob(
+        samples, mean.unsqueeze(0), SIGMA
+    )
+    whole = whole * pixels(mean)
+    assert torch.allclose(ppo.log_ratio(moved), whole, atol=1e-4)
+    assert whole.abs().max() > 0.1  # the check compares numbers that are not all ~0
+
+
+def test_clipping_acts_when_the_mean_moves_past_the_clip_range():
+    ppo = mode("ppo", noise_scale=1, group=2, epochs=2, clip_range=0.2)
+    mean = latent_means()
+    ppo.reward_loss(None, torch.zeros(16, 2), mean, None)
+    batch = ppo.batch
+    # move each mean 1% of the way towards its first draw: the per-pixel shift is about 0.001
+    # (sigma / 100), yet the whole 256-pixel sample's log ratio is about +-2.5 (> log 1.2):
+    # the first draw becomes likelier, its antithetic twin less likely
+    shift = 0.01 * (batch.samples[0] - mean.detach())
+    moved = (mean.detach() + shift).requires_grad_(True)
+    log_ratio = ppo.log_ratio(moved).detach()
+    assert (log_ratio[0] > math.log(1.2)).all() and (log_ratio[1] < math.log(0.8)).all()
+    losses = []
+    ppo.extra_updates(lambda z: moved, 1.0, losses.append)
+    values = ppo.log_values()
+    assert values["clipfrac"].item() == 1.0
+    assert values["approx_kl"].item() == pytest.approx(0.5 * log_ratio.pow(2).mean().item())
+    assert ppo.log_values() == {}  # read once
+    (grad,) = torch.autograd.grad(losses[0], moved)
+    per_latent = grad.flatten(1).abs().sum(1)
+    # a latent whose first draw has a positive advantage: the likelier draw is good and the
+    # less likely one bad, both past the clip range on the side PPO clips: no gradient at all;
+    # the other latents are past it on the side PPO does not clip: a gradient back
+    positive = batch.advantages[0] > 0
+    assert 0 < positive.sum() < 16
+    assert (per_latent[positive] == 0).all() and (per_latent[~positive] > 0).all()
+
+
+def test_clipping_stays_finite_far_outside_the_trust_region():
+    ppo = mode("ppo", noise_scale=1, epochs=2)
+    mean = latent_means()
+    ppo.reward_loss(None, torch.zeros(16, 2), mean, None)
+    # the mean moved onto the first draws: their log ratio is about 256 / 2, exp(128) = inf
+    moved = ppo.batch.samples[0].clone().requires_grad_(True)
+    assert ppo.log_ratio(moved).max() > 100
+    losses = []
+    ppo.extra_updates(lambda z: moved, 1.0, losses.append)
+    (grad,) = torch.autograd.grad(losses[0], moved)
+    assert torch.isfinite(losses[0]) and torch.isfinite(grad).all()
+
+
+@pytest.mark.parametrize(
+    "options", [{"group": 2, "noise_scale": 4}, {"group": 3, "noise_scale": 1}]
+)
+def test_the_surrogates_gradient_at_ratio_one_is_reinforces(options):
+    grads = {}
+    for name in ("reinforce", "ppo"):
+        torch.manual_seed(0)  # the same perturbations, so the same samples and advantages
+        method = mode(name, **options)
+        mean = latent_means()
+        loss, _ = method.reward_loss(None, torch.zeros(16, 2), mean, None)
+        (grads[name],) = torch.autograd.grad(loss, mean)
+    batch = method.batch
+    # and both are -mean(A * (x - G(z)) / sigma^2): the policy gradient of the whole sample
+    expected = -(batch.advantages[..., None, None, None] * (batch.samples - mean.detach()))
+    expected = expected.sum(0) / SIGMA**2 / batch.advantages.numel()
+    assert torch.allclose(grads["ppo"], grads["reinforce"], rtol=1e-5, atol=1e-6)
+    assert torch.allclose(grads["ppo"], expected, rtol=1e-4, atol=1e-5)
+    assert expected.abs().max() > 1e-3
+
+
+def test_the_meter_averages_a_methods_values_over_the_steps_that_gave_them():
+    meter = StepMeter(0)
+    zero = torch.zeros(())
+    meter.add(zero, zero, None, None, {"ppo_clipfrac": torch.tensor(0.5)})
+    meter.add(zero, zero, None, None, {})
+    meter.add(zero, zero, None, None, {"ppo_clipfrac": torch.tensor(1.0)})
+    stats = meter.drain(3, 0.1)
+    assert stats["ppo_clipfrac"] == 0.75 and stats["d_loss"] == 0.0
+    assert "ppo_clipfrac" not in meter.drain(4, 0.1)
+
+
+class CrashAt:
+    def __init__(self, step):
+        self.step = step
+
+    @hookimpl
+    def rlgan_after_generator_step(self, run, step, stats):
+        if step == self.step:
+            raise RuntimeError("simulated crash")
+
+
+def ppo_config(**overrides):
+    values = dict(
+        reward="brightness", mode="ppo", reward_weight=0.5, reward_start=0, steps=8,
+        checkpoint_every=4, mode_params={"epochs": 3},
+    )  # fmt: skip
+    return tiny_config(**values | overrides)
+
+
+def checkpoint(run_dir):
+    return torch.load(run_dir / "checkpoint.pt", weights_only=True)
+
+
+def first_state(optimizer_state):
+    return optimizer_state["state"][min(optimizer_state["state"])]
+
+
+@pytest.mark.parametrize("backbone", ["dcgan", "wgan"])
+def test_a_ppo_run_logs_its_statistics_and_steps_its_own_inner_optimiser(tmp_path, backbone):
+    Trainer(ppo_config(backbone=backbone), tmp_path / "run", quiet=True).run()
+    lines = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").open()]
+    assert [r["step"] for r in lines] == [2, 4, 6, 8]
+    for line in lines:
+        assert line["ppo_approx_kl"] > 0 and 0 <= line["ppo_clipfrac"] <= 1
+    state = checkpoint(tmp_path / "run")
+    # the same class and settings as the generator's optimiser, over the same parameters
+    inner, outer = state["opt_inner"], state["opt_g"]
+    assert inner["param_groups"] == outer["param_groups"]
+    assert set(inner["state"]) == set(outer["state"])
+    if backbone == "dcgan":  # Adam counts its steps: 2 inner epochs per step, 1 main update
+        assert first_state(inner)["step"].item() == 16 and first_state(outer)["step"].item() == 8
+    else:  # RMSprop: the inner epochs' gradients are not in the generator's optimiser
+        assert not torch.equal(first_state(inner)["square_avg"], first_state(outer)["square_avg"])
+
+
+def test_runs_of_other_methods_have_no_inner_optimiser(tmp_path):
+    Trainer(
+        ppo_config(mode="reinforce", mode_params={}, steps=2), tmp_path / "run", quiet=True
+    ).run()
+    assert "opt_inner" not in checkpoint(tmp_path / "run")
+
+
+def crash_and_resume(config, out, crash_at, edit_checkpoint=None):
+    host = PluginHost().load()
+    host.add_plugin(CrashAt(crash_at), name="test-crash")
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        Trainer(config, out, host=host, quiet=True).run()
+    if edit_checkpoint is not None:
+        state = checkpoint(out)
+        edit_checkpoint(state)
+        torch.save(state, out / "checkpoint.pt")
+    Trainer(config, out, quiet=True).run(resume=True)
+    return checkpoint(out)
+
+
+def assert_same(a, b):
+    if isinstance(a, torch.Tensor):
+        assert torch.equal(a, b)
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for key in a:
+            assert_same(a[key], b[key])
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_same(x, y)
+    else:
+        assert a == b
+
+
+def test_a_resumed_ppo_run_equals_the_uninterrupted_one(tmp_path):
+    config = ppo_config()
+    Trainer(config, tmp_path / "straight", quiet=True).run()
+    resumed = crash_and_resume(config, tmp_path / "resumed", crash_at=6)
+    straight = checkpoint(tmp_path / "straight")
+    for key in ("generator", "critic", "ema_generator", "opt_g", "opt_inner", "mode"):
+        assert_same(straight[key], resumed[key])
+
+
+def test_a_checkpoint_without_the_inner_optimiser_resumes_with_a_fresh_one(tmp_path):
+    config = ppo_config()
+    Trainer(config, tmp_path / "straight", quiet=True).run()
+
+    def older(state):  # as written before PPO had an optimiser of its own
+        del state["opt_inner"]
+
+    resumed = crash_and_resume(config, tmp_path / "older", crash_at=6, edit_checkpoint=older)
+    # steps 5-8 ran with a fresh inner optimiser: 4 steps of 2 inner epochs
+    assert first_state(resumed["opt_inner"])["step"].item() == 8
+    assert first_state(resumed["opt_g"])["step"].item() == 8
+    straight = checkpoint(tmp_path / "straight")
+    assert not torch.equal(
+        straight["generator"]["main.0.weight"], resumed["generator"]["main.0.weight"]
+    )
+
+
+def test_tensorboard_logs_the_statistics(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    Trainer(ppo_config(steps=4, log_to=["tensorboard"]), tmp_path / "run", quiet=True).run()
+    lines = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").open()]
+    logged = EventAccumulator(str(tmp_path / "run" / "tensorboard"), size_guidance={"scalars": 0})
+    logged.Reload()
+    for key in ("ppo_approx_kl", "ppo_clipfrac"):
+        scalars = logged.Scalars(f"train/{key}")
+        assert [e.step for e in scalars] == [r["step"] for r in lines]
+        assert [e.value for e in scalars] == pytest.approx([r[key] for r in lines], rel=1e-6)
