@@ -88,6 +88,20 @@ def installed_toy_plugin(tmp_path_factory):
     reset_host()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_feature_cache(tmp_path_factory):
+    """torch-fidelity's real-feature cache of the test session in a folder of its own, not in
+    the user's ~/.cache (builtins/metrics/real_cache.py)."""
+    folder = tmp_path_factory.mktemp("feature-cache")
+    previous = os.environ.get("RLGAN_BENCH_CACHE")
+    os.environ["RLGAN_BENCH_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("RLGAN_BENCH_CACHE", None)
+    else:
+        os.environ["RLGAN_BENCH_CACHE"] = previous
+
+
 @pytest.fixture
 def host():
     return PluginHost().load()

@@ -10,7 +10,12 @@ import click
 
 from rlgan_bench.cli.context import host_from
 from rlgan_bench.cli.printing import print_audits, print_eval
-from rlgan_bench.core.defaults import CLIP_MODEL_CHOICES, EVAL_DEFAULTS, EXTRACTOR_CHOICES
+from rlgan_bench.core.defaults import (
+    CLIP_MODEL_CHOICES,
+    EVAL_DEFAULTS,
+    EXTRACTOR_CHOICES,
+    FID_RESIZE_CHOICES,
+)
 from rlgan_bench.evaluation import gauge
 from rlgan_bench.evaluation.evaluate import EVAL_FILE, evaluate
 
@@ -52,6 +57,15 @@ D = EVAL_DEFAULTS
     default=D["inception_weights"],
     help="torch-fidelity's Inception weights file (default: its cache); with the auto or "
     "inception-v3-compat extractor and one of fid, is, kid, prc.",
+)
+@click.option(
+    "--fid-resize",
+    type=click.Choice(FID_RESIZE_CHOICES),
+    default=D["fid_resize"],
+    show_default=True,
+    help="How images reach the extractor's input size: torch-fidelity (its extractor's own "
+    "interpolation) or clean (antialiased bicubic first, as clean-fid); recorded with each "
+    "score.",
 )
 @click.option(
     "--clip-model",

@@ -15,6 +15,11 @@ from rlgan_bench.core.errors import ConfigError
 EXTRACTOR_CHOICES = ("auto", "inception-v3-compat", "rlgan-digit-eval-net")
 #: --clip-model: see rlgan_bench.core.nets.clip
 CLIP_MODEL_CHOICES = ("auto", "clip-vit-b-32", "digits-clip-main", "digits-clip-audit")
+#: --fid-resize: how images reach the feature extractor's input size (docs/metrics.md):
+#: "torch-fidelity", the extractor's own interpolation (for Inception torch-fidelity's
+#: TF1-compatible bilinear, no antialiasing), or "clean", an antialiased bicubic resize like
+#: clean-fid's PIL one, done before the images reach the extractor
+FID_RESIZE_CHOICES = ("torch-fidelity", "clean")
 
 EVAL_DEFAULTS: dict[str, Any] = {
     # samples drawn from the generator; fewer are allowed and recorded
@@ -32,6 +37,8 @@ EVAL_DEFAULTS: dict[str, Any] = {
     "extractor": "auto",
     # a file of torch-fidelity's Inception weights (default: torch-fidelity's cache)
     "inception_weights": None,
+    # see FID_RESIZE_CHOICES; recorded with each torch-fidelity score
+    "fid_resize": "torch-fidelity",
     "clip_model": "auto",
     # CLIP score prompts; empty: the run's reward prompt, if it has one
     "prompts": (),
@@ -58,6 +65,7 @@ FIDELITY_METRICS = ("fid", "is", "kid", "prc")
 OPTION_READERS: dict[str, tuple[str, ...]] = {
     "extractor": FIDELITY_METRICS,
     "inception_weights": FIDELITY_METRICS,
+    "fid_resize": FIDELITY_METRICS,
     "isc_splits": ("is",),
     "kid_subsets": ("kid",),
     "kid_subset_size": ("kid",),
@@ -69,6 +77,7 @@ OPTION_READERS: dict[str, tuple[str, ...]] = {
 FLAGS = {
     "extractor": "--extractor",
     "inception_weights": "--inception-weights",
+    "fid_resize": "--fid-resize",
     "clip_model": "--clip-model",
     "prompts": "--prompt",
 }
@@ -77,15 +86,19 @@ FLAGS = {
 def resolve(**overrides: Any) -> dict[str, Any]:
     """The defaults with the given options replacing them (``None`` keeps the default).
 
-    Raises a one-line ConfigError for an Inception weights file that does not exist, and for
-    an option that none of the chosen metrics reads (``--inception-weights`` with
-    ``--metrics clip`` or with the digit network as extractor)."""
+    Raises a one-line ConfigError for an Inception weights file that does not exist, for an
+    unknown ``fid_resize``, and for an option that none of the chosen metrics reads
+    (``--inception-weights`` with ``--metrics clip`` or with the digit network as extractor)."""
     unknown = set(overrides) - set(EVAL_DEFAULTS)
     if unknown:
         raise TypeError(f"unknown evaluation options: {', '.join(sorted(unknown))}")
     options = dict(EVAL_DEFAULTS)
     options.update({key: value for key, value in overrides.items() if value is not None})
     _check_inception_weights(options)
+    if options["fid_resize"] not in FID_RESIZE_CHOICES:
+        raise ConfigError(
+            f"--fid-resize {options['fid_resize']!r}: choose one of {', '.join(FID_RESIZE_CHOICES)}"
+        )
     _check_effective(options)
     return options
 
@@ -122,3 +135,10 @@ def _check_effective(options: dict[str, Any]) -> None:
                 f"{FLAGS.get(key, key)} has no effect with --metrics {','.join(metrics)}: only "
                 f"{', '.join(readers)} read it; drop it or add one of them to --metrics"
             )
+
+
+#: the fidelity budget within which a report ranks the methods of a base-protocol matrix's
+#: frontier (docs/protocol.md), unless the matrix gives ``[matrix] budget = { ... }``:
+#: ``fid_cost``, the FID above the base's (same latents, same real images) and
+#: ``precision_drop``, the precision below the base's (both means over seeds)
+FRONTIER_BUDGET: dict[str, float] = {"fid_cost": 10.0, "precision_drop": 0.1}

@@ -75,13 +75,24 @@ def skipped(reason: str) -> Entry:
 
 
 #: record fields that must agree for two scores to be compared
-COMPARISON_FIELDS = ("extractor", "extractor_sha256", "split", "n_real", "n_generated")
+COMPARISON_FIELDS = (
+    "extractor",
+    "extractor_sha256",
+    "split",
+    "n_real",
+    "n_generated",
+    "fid_resize",
+)
+#: what a record written before a field existed measured with (every FID was resized the
+#: torch-fidelity way before ``fid_resize`` was recorded)
+_RECORDED_BEFORE = {"fid_resize": "torch-fidelity"}
 
 
 def comparison_key(record: dict[str, Any]) -> tuple[Any, ...]:
     """Scores whose records give different keys must never be ranked together: a FID from the
-    digits network and one from Inception are different quantities, and FID is biased by N."""
-    return tuple(record.get(name) for name in COMPARISON_FIELDS)
+    digits network and one from Inception are different quantities, FID is biased by N, and
+    a clean resize moves FID as much as a model change."""
+    return tuple(record.get(name, _RECORDED_BEFORE.get(name)) for name in COMPARISON_FIELDS)
 
 
 __all__ = [

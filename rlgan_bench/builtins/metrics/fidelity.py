@@ -2,8 +2,9 @@
 
 Nothing here computes a metric: torch-fidelity's ``calculate_metrics`` does, in one call that
 extracts the features of each set once. This module only hands it the images as a
-``Dataset``, registers the package's evaluation network as a torch-fidelity feature
-extractor, and records what was measured.
+``Dataset`` (resized first when ``fid_resize = "clean"``), registers the package's evaluation
+network as a torch-fidelity feature extractor, names the real set for torch-fidelity's
+feature cache (:mod:`~rlgan_bench.builtins.metrics.real_cache`), and records what was measured.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from rlgan_bench.api import (
     unavailable,
 )
 from rlgan_bench.builtins.metrics import extractors as extractor_choice
+from rlgan_bench.builtins.metrics import real_cache
 
 #: logits of every batch the eval net extracts while a recording is active (the class
 #: histogram reuses them instead of running the network over the samples again)
@@ -45,21 +47,28 @@ FIDELITY_FLAGS = {"fid": "fid", "is": "isc", "kid": "kid", "prc": "prc"}
 class UInt8Images(Dataset):
     """uint8 images (N, C, H, W) held in memory, one (C, H, W) tensor per item, as
     torch-fidelity reads a ``Dataset`` input. ``rgb`` repeats a grey channel three times
-    (Inception takes RGB only)."""
+    (Inception takes RGB only); ``size`` resizes each image to size x size first
+    (:func:`real_cache.clean_resize`). ``reads`` counts the items torch-fidelity took: none
+    when it found the set's features in its cache."""
 
-    def __init__(self, images: Tensor, rgb: bool = False) -> None:
+    def __init__(self, images: Tensor, rgb: bool = False, size: int | None = None) -> None:
         if images.dtype != torch.uint8 or images.dim() != 4:
             raise ValueError(
                 f"expected uint8 images (N, C, H, W), got {images.dtype} {tuple(images.shape)}"
             )
         self.images = images
         self.expand = rgb and images.shape[1] == 1
+        self.size = size if size is not None and size != images.shape[-1] else None
+        self.reads = 0
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
 
     def __getitem__(self, index: int) -> Tensor:
+        self.reads += 1
         image = self.images[index]
+        if self.size is not None:
+            image = real_cache.clean_resize(image, self.size)
         return image.expand(3, -1, -1) if self.expand else image
 
 
@@ -134,8 +143,12 @@ def fidelity_kwargs(
     options: dict[str, Any],
     device: torch.device,
     weights_path: str | None = None,
+    cache_root: str | None = None,
+    real_cache_name: str | None = None,
 ) -> dict[str, Any]:
-    """The keyword arguments of our ``calculate_metrics`` call (besides the two inputs)."""
+    """The keyword arguments of our ``calculate_metrics`` call (besides the two inputs). With
+    ``cache_root`` and ``real_cache_name``, torch-fidelity keeps the real set's (input2's)
+    features and FID statistics in its file cache; the generated set is never cached."""
     kwargs: dict[str, Any] = {flag: name in names for name, flag in FIDELITY_FLAGS.items()}
     kwargs.update(
         feature_extractor=extractor,
@@ -148,11 +161,13 @@ def fidelity_kwargs(
         kid_subset_size=min(fidelity_option(options, "kid_subset_size"), n_generated, n_real),
         prc_neighborhood=fidelity_option(options, "prc_neighborhood"),
         rng_seed=fidelity_option(options, "rng_seed"),
-        # the images are in memory: no worker processes, no feature cache on disk to go stale
+        # the images are in memory: no worker processes
         save_cpu_ram=True,
-        cache=False,
+        cache=real_cache_name is not None,
         verbose=False,
     )
+    if real_cache_name is not None:
+        kwargs.update(cache_root=cache_root, input2_cache_name=real_cache_name)
     return kwargs
 
 
@@ -168,6 +183,16 @@ def compute(ctx: EvalContext, names: tuple[str, ...]) -> dict[str, Entry]:
     register_extractors()
     n_generated, n_real = len(ctx.generated), len(ctx.real)
     is_inception = extractor.name == extractor_choice.INCEPTION
+    resize = real_cache.resize_plan(
+        extractor.name, options.get("fid_resize") or "torch-fidelity", ctx.generated.shape[-1]
+    )
+    # input1 is the generated set: torch-fidelity's IS scores input1 and its precision is
+    # the fraction of input1 inside the input2 (real) manifold; IS alone needs no input2
+    real = None
+    cache: dict[str, Any] = {}
+    if set(names) - {"is"}:
+        real = UInt8Images(ctx.real.images, rgb=extractor.needs_rgb, size=resize.size)
+        cache = _real_cache(ctx, extractor, resize)
     kwargs = fidelity_kwargs(
         names,
         extractor.name,
@@ -176,21 +201,29 @@ def compute(ctx: EvalContext, names: tuple[str, ...]) -> dict[str, Entry]:
         options,
         ctx.device,
         str(extractor.weights_path) if is_inception else None,
+        cache.get("root"),
+        cache.get("name"),
     )
-    # input1 is the generated set: torch-fidelity's IS scores input1 and its precision is
-    # the fraction of input1 inside the input2 (real) manifold; IS alone needs no input2
-    real = UInt8Images(ctx.real.images, rgb=extractor.needs_rgb) if set(names) - {"is"} else None
+    generated = UInt8Images(ctx.generated, rgb=extractor.needs_rgb, size=resize.size)
     on_device = torch.cuda.device(ctx.device) if ctx.device.type == "cuda" else nullcontext()
     with recording_logits() as sink, on_device:
-        scores = torch_fidelity.calculate_metrics(
-            input1=UInt8Images(ctx.generated, rgb=extractor.needs_rgb), input2=real, **kwargs
-        )
+        scores = torch_fidelity.calculate_metrics(input1=generated, input2=real, **kwargs)
     if sink:
         logits = torch.cat(sink)
         if len(logits) in (n_generated, n_generated + n_real):  # input1 is extracted first
             ctx.shared["eval_net_logits"] = logits[:n_generated]
 
     layer_of = FEATURE_EXTRACTORS_REGISTRY[extractor.name].get_default_feature_layer_for_metric
+
+    real_record: dict[str, Any] = {}
+    if real is not None:
+        real_record = {
+            # "cached": torch-fidelity read the real set's features (or FID statistics) from
+            # its cache and never looked at the images; "computed": it extracted them
+            "real_features": "computed" if real.reads else "cached",
+            "real_features_cache": cache.get("name"),
+            **({"real_features_note": "; ".join(cache["notes"])} if cache.get("notes") else {}),
+        }
 
     def record(name: str, uses_real: bool = True, **extra: Any) -> dict[str, Any]:
         return {
@@ -201,6 +234,9 @@ def compute(ctx: EvalContext, names: tuple[str, ...]) -> dict[str, Entry]:
             "dataset": ctx.dataset.name,
             "split": ctx.real.split,
             "torch_fidelity_version": torch_fidelity.__version__,
+            "fid_resize": options.get("fid_resize") or "torch-fidelity",
+            "resize": resize.description,
+            **(real_record if uses_real else {}),
             **({"note": extractor.note} if extractor.note else {}),
             **extra,
         }
@@ -236,3 +272,24 @@ def compute(ctx: EvalContext, names: tuple[str, ...]) -> dict[str, Entry]:
             record("prc", prc_neighborhood=kwargs["prc_neighborhood"]),
         )
     return entries
+
+
+def _real_cache(
+    ctx: EvalContext, extractor: extractor_choice.Extractor, resize: real_cache.ResizePlan
+) -> dict[str, Any]:
+    """The cache root and name of the real set, after removing any of its cache files that
+    are broken; no root or name when the cache folder cannot be written."""
+    root, why_not = real_cache.usable_root()
+    if root is None:
+        return {"notes": [why_not]}
+    name = real_cache.cache_name(
+        dataset=ctx.dataset.name,
+        split=ctx.real.split,
+        images=ctx.real.images,
+        extractor=extractor.name,
+        extractor_sha256=extractor.sha256,
+        resize=resize,
+        device_type=ctx.device.type,
+    )
+    notes = real_cache.repair(root, name, len(ctx.real))
+    return {"root": str(root), "name": name, "notes": notes}
