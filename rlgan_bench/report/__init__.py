@@ -5,10 +5,14 @@
 - :mod:`rlgan_bench.report.columns`: the columns a report has, each read from the records
 - :mod:`rlgan_bench.report.ranking`: cells -> rows aggregated over seeds, ranked within boards
   of comparable rows
+- :mod:`rlgan_bench.report.frontier`: a base-protocol matrix's frontiers (verified gain against
+  fidelity cost per method and strength, over seeds), their budget ranking and the calibrated
+  reward-hacking flags
 - :mod:`rlgan_bench.report.formatting`: the text the formats share (numbers, scopes, marks)
 - :mod:`rlgan_bench.report.markdown`, :mod:`rlgan_bench.report.html` (with
   :mod:`rlgan_bench.report.charts`): the two readable formats (the JSON format is
-  :meth:`~rlgan_bench.report.model.Leaderboard.to_json`)
+  :meth:`~rlgan_bench.report.model.Leaderboard.report_json`: the rows, and with a frontier
+  ``{"frontier": ..., "rows": [...]}``)
 - :mod:`rlgan_bench.report.rows`: the names above as they were imported before the split
 - :mod:`rlgan_bench.report.compare`: the change of each metric between two results directories
 """
@@ -35,7 +39,8 @@ def render(board: Leaderboard, fmt: str) -> str:
     if fmt == "html":
         return render_html(board)
     if fmt == "json":
-        return json.dumps(json_safe(board.to_json()), indent=2, default=str, allow_nan=False) + "\n"
+        data = board.report_json()
+        return json.dumps(json_safe(data), indent=2, default=str, allow_nan=False) + "\n"
     raise ValueError(f"unknown report format {fmt!r} (formats: {', '.join(FORMATS)})")
 
 

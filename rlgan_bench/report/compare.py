@@ -97,6 +97,17 @@ class Pair:
             "n_seeds_b": sum(r.n_seeds for r in self.b),
             "config_differences": self.config_differences,
             "metrics": {c.column.name: c.to_json() for c in self.changes},
+            **(
+                {
+                    "role": row.protocol.role,
+                    "method": row.protocol.method,
+                    "strength": row.protocol.strength,
+                    "strength_name": row.protocol.strength_name,
+                    "anchor": row.protocol.anchor,
+                }
+                if row.protocol is not None
+                else {}
+            ),
         }
 
 
@@ -180,13 +191,14 @@ def render_markdown(comparison: Comparison) -> str:
         "",
     ]
     both = [p for p in comparison.pairs if p.only_in is None]
-    header = ["backbone", "reward", "mode", "λ", "seeds A/B"]
+    protocol = _protocol(comparison)
+    header = ["backbone", "reward", *_identity_head(protocol), "seeds A/B"]
     header += [f"{c.label} {c.arrow}" for c in comparison.columns] + ["settings changed"]
     lines += ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     for pair in both:
         seeds = f"{sum(r.n_seeds for r in pair.a)}/{sum(r.n_seeds for r in pair.b)}"
         changed = _settings(pair)
-        cells = [*row_cells(pair.row)[:4], seeds]
+        cells = [*row_cells(pair.row, protocol)[:4], seeds]
         cells += [md_escape(change.text()) for change in pair.changes]
         lines.append("| " + " | ".join([*cells, md_escape(changed)]) + " |")
     lines.append("")
@@ -203,6 +215,15 @@ def render_markdown(comparison: Comparison) -> str:
 __all__ = ["Change", "Comparison", "Pair", "compare", "render_markdown"]
 
 
+def _protocol(comparison: Comparison) -> bool:
+    """Whether rows of a base-protocol matrix are compared (method and strength columns)."""
+    return any(p.row.protocol is not None for p in comparison.pairs)
+
+
+def _identity_head(protocol: bool) -> list[str]:
+    return ["method", "strength"] if protocol else ["mode", "λ"]
+
+
 def _settings(pair: Pair) -> str:
     changed = pair.config_differences.items()
     return "; ".join(f"{key} {va!r} → {vb!r}" for key, (va, vb) in changed) or "–"
@@ -211,16 +232,20 @@ def _settings(pair: Pair) -> str:
 def render_html(comparison: Comparison) -> str:
     """The comparison as a self-contained HTML page (one table, ``templates/compare.html.j2``)."""
     a, b = comparison.a.results.folder, comparison.b.results.folder
-    head = ["backbone", "reward", "mode", "λ", "seeds A/B"]
+    protocol = _protocol(comparison)
+    head = ["backbone", "reward", *_identity_head(protocol), "seeds A/B"]
     head += [f"{c.label} {c.arrow}" for c in comparison.columns] + ["settings changed"]
     rows = []
     for pair in comparison.pairs:
         row = pair.row
         seeds = f"{sum(r.n_seeds for r in pair.a)}/{sum(r.n_seeds for r in pair.b)}"
-        lam = "–" if row.lam is None else f"{row.lam:g}"
+        if protocol and row.protocol is not None:
+            identity = [row.method_label, row.strength_label]
+        else:
+            identity = [row.mode or "–", "–" if row.lam is None else f"{row.lam:g}"]
         rows.append(
             {
-                "cells": [row.backbone_label, row.reward_label, row.mode or "–", lam, seeds],
+                "cells": [row.backbone_label, row.reward_label, *identity, seeds],
                 "only_in": None if pair.only_in is None else str(a if pair.only_in == "a" else b),
                 "changes": [(c.text(), c.better) for c in pair.changes],
                 "settings": _settings(pair),

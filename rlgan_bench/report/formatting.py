@@ -6,6 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rlgan_bench.report.frontier import (
+    CLEAR,
+    FLAGGED,
+    NOT_CALIBRATED,
+    Estimate,
+    NoiseFloors,
+    Point,
+)
 from rlgan_bench.report.model import Board, Column, Stat
 
 #: the marks of the measurements of a mixed column, in order
@@ -59,4 +67,87 @@ def format_stat(column: Column, stat: Stat | None) -> str:
     return text
 
 
-__all__ = ["MARKS", "describe_scope", "format_stat", "header_lines", "mark"]
+def protocol_board(board: Board) -> bool:
+    """Whether a board has rows of a base-protocol matrix (method and strength columns)."""
+    return any(row.protocol is not None for row in board.rows)
+
+
+FRONTIER_HEADER = [
+    "method",
+    "anchor",
+    "strength",
+    "seeds",
+    "FID cost ↓",
+    "precision drop ↓",
+    "verified gain ↑",
+    "claimed gain",
+    "flags",
+]
+
+
+def floors_text(floors: NoiseFloors) -> str:
+    """The noise floors of a frontier, in one line."""
+    if not floors.calibrated:
+        return (
+            f"not calibrated (one seed): {len(floors.bases)} base, no seed-to-seed noise, "
+            "so no flag is given"
+        )
+
+    def value(number: float | None, fmt: str = "{:.3g}") -> str:
+        return "–" if number is None else fmt.format(number)
+
+    return (
+        f"over {len(floors.bases)} bases: reward {value(floors.claimed)} sd, audit "
+        f"{value(floors.verified)} sd, gap {value(floors.gap)} sd, FID {value(floors.fid)}, "
+        f"precision {value(floors.precision)}, diversity {value(floors.diversity)} "
+        f"(ratio; {floors.diversity_basis})"
+    )
+
+
+def seeds_text(n: int, failed: int = 0, mark_one: bool = False) -> str:
+    """``3``, ``2 (+1 failed)``, with ``mark_one`` ``1 (one seed)``."""
+    text = str(n) + (" (one seed)" if mark_one and n == 1 else "")
+    return text + (f" (+{failed} failed)" if failed else "")
+
+
+def format_estimate(estimate: Estimate | None, fmt: str = "{:.3g}") -> str:
+    """``1.23 ± 0.45`` (± the half-width of the 95% interval over seeds); one seed or a value
+    that holds by definition (the base's zeros): the mean alone; ``–`` for no value."""
+    if estimate is None:
+        return "–"
+    text = fmt.format(estimate.mean)
+    if estimate.half_width is not None and not estimate.exact:
+        text += f" ± {fmt.format(estimate.half_width)}"
+    return text
+
+
+def format_flags(point: Point) -> str:
+    """The calibrated flags of a frontier point: the names of those that fired (``none``),
+    and the ones that could not be tested, with why."""
+    if not point.flags:
+        return "–"
+    if all(flag.status == NOT_CALIBRATED for flag in point.flags):
+        return NOT_CALIBRATED
+    fired = [flag.name for flag in point.flags if flag.status == FLAGGED]
+    text = ", ".join(fired) if fired else "none"
+    untested = [
+        f"{flag.name}: {flag.status}" for flag in point.flags if flag.status not in (FLAGGED, CLEAR)
+    ]
+    if untested:
+        text += f" ({'; '.join(untested)})"
+    return text
+
+
+__all__ = [
+    "FRONTIER_HEADER",
+    "MARKS",
+    "describe_scope",
+    "floors_text",
+    "format_estimate",
+    "format_flags",
+    "format_stat",
+    "header_lines",
+    "mark",
+    "protocol_board",
+    "seeds_text",
+]

@@ -29,7 +29,26 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from rlgan_bench.report.charts import PALETTE, Point, Series, line_chart, tradeoff_chart
+from rlgan_bench.report.charts import (
+    PALETTE,
+    FrontierMark,
+    FrontierSeries,
+    Point,
+    Series,
+    frontier_chart,
+    line_chart,
+    tradeoff_chart,
+)
+from rlgan_bench.report.formatting import (
+    FRONTIER_HEADER,
+    floors_text,
+    format_estimate,
+    format_flags,
+    protocol_board,
+    seeds_text,
+)
+from rlgan_bench.report.frontier import DEFINITIONS, X_MEASURES, Frontier, FrontierReport
+from rlgan_bench.report.frontier import Point as FrontierPoint
 from rlgan_bench.report.rows import (
     Board,
     CellResult,
@@ -141,6 +160,8 @@ class AuditRow:
     drift: str = ""
     hacked: bool = False
     reasons: str = ""
+    #: the section gives no per-cell verdict: the frontier flags its point over seeds
+    calibrated: bool = False
 
 
 @dataclass
@@ -203,23 +224,187 @@ def board_view(board: Board, columns: Sequence[Column], index: int, total: int) 
         for labels, described in header_lines(board, columns)
     ]
     notes = [(c.label, c.description) for c in columns if c.keyed_by_row and board.scopes(c)]
-    head = ["rank", "backbone", "reward", "mode", "λ", "seeds"]
-    head += [f"{c.label} {c.arrow}" for c in columns] + ["status"]
+    protocol = protocol_board(board)
+    head = ["rank", "backbone", "reward"]
+    head += ["method", "strength"] if protocol else ["mode", "λ"]
+    head += ["seeds", *(f"{c.label} {c.arrow}" for c in columns), "status"]
     rows = []
     for row in board.rows:
-        seeds = str(row.n_seeds) + (f" (+{len(row.failed)} failed)" if row.failed else "")
+        if protocol:
+            seeds = seeds_text(row.n_seeds, len(row.failed), mark_one=True)
+            identity = [
+                TableCell(row.method_label if row.protocol else (row.mode or "–")),
+                TableCell(
+                    row.strength_label
+                    if row.protocol
+                    else ("–" if row.lam is None else f"λ={row.lam:g}"),
+                    "num",
+                ),
+            ]
+        else:
+            seeds = str(row.n_seeds) + (f" (+{len(row.failed)} failed)" if row.failed else "")
+            identity = [
+                TableCell(row.mode or "–"),
+                TableCell("–" if row.lam is None else f"{row.lam:g}", "num"),
+            ]
         cells = [
             TableCell(str(row.rank or "–"), "num"),
             TableCell(row.backbone_label),
             TableCell(row.reward_label),
-            TableCell(row.mode or "–"),
-            TableCell("–" if row.lam is None else f"{row.lam:g}", "num"),
+            *identity,
             TableCell(seeds, "num"),
             *(_stat_cell(board, c, row) for c in columns),
             TableCell(row.status),
         ]
         rows.append(BoardRow(cells, row.rank == 1))
     return BoardView(title, board.dataset, scopes, notes, head, rows)
+
+
+# --- the frontier ----------------------------------------------------------------------------
+
+
+@dataclass
+class RankingRow:
+    rank: str
+    curve: str
+    best: str
+    gain: str
+    area: str
+    unranked: str
+
+
+@dataclass
+class FrontierView:
+    title: str
+    #: what was measured, the noise floors, the budget: one line each
+    scope: list[str]
+    head: list[str]
+    rows: list[list[TableCell]]
+    #: one chart per x measure (FID cost, precision drop)
+    charts: list[Markup]
+    ranking: list[RankingRow]
+    area_label: str
+    notes: list[str]
+
+
+@dataclass
+class FrontierSection:
+    frontiers: list[FrontierView]
+    skipped: list[str]
+    #: (term, definition)
+    definitions: list[tuple[str, str]]
+
+
+def _point_row(point: FrontierPoint, method: str, anchor: str) -> list[TableCell]:
+    flags = format_flags(point)
+    return [
+        TableCell(method),
+        TableCell(anchor, "num"),
+        TableCell(point.label if point.strength is not None else "–", "num"),
+        TableCell(seeds_text(point.n_seeds, mark_one=True), "num"),
+        TableCell(format_estimate(point.fid_cost, "{:.2f}"), "num"),
+        TableCell(format_estimate(point.precision_drop, "{:.3f}"), "num"),
+        TableCell(format_estimate(point.verified, "{:.2f}"), "num"),
+        TableCell(format_estimate(point.claimed, "{:.2f}"), "num"),
+        TableCell(flags, "warn" if point.fired else ""),
+    ]
+
+
+def frontier_charts(item: Frontier) -> list[Markup]:
+    """Per x measure (FID cost, precision drop) verified gain against it: a polyline per
+    curve from the base through its strengths, interval bars on both axes, claimed dashed."""
+    charts = []
+    for measure, label in X_MEASURES:
+        series = []
+        for index, curve in enumerate(item.curves):
+            marks = []
+            for point in curve.points:
+                x, y = point.measure(measure), point.verified
+                if x is None or y is None:
+                    continue
+                fired = point.fired
+                marks.append(
+                    FrontierMark(
+                        point.label,
+                        x.mean,
+                        y.mean,
+                        x.half_width,
+                        y.half_width,
+                        point.claimed.mean if point.claimed else None,
+                        ("flagged: " + ", ".join(fired)) if fired else "",
+                    )
+                )
+            series.append(FrontierSeries(curve.label, PALETTE[index % len(PALETTE)], marks))
+        controls = []
+        control = item.control
+        if control is not None and (cost := control.measure(measure)) is not None:
+            gain = control.verified.mean if control.verified else math.nan
+            controls.append(FrontierMark(control.label, cost.mean, gain, cost.half_width))
+        charts.append(
+            frontier_chart(
+                series,
+                f"{item.title}: verified gain vs {label}",
+                f"{label} (vs base) →",
+                "verified gain (sd) ↑",
+                controls,
+                getattr(item.budget, measure),
+            )
+        )
+    return charts
+
+
+def frontier_view(item: Frontier, index: int, total: int) -> FrontierView:
+    budget = item.budget
+    scope = [
+        f"dataset {item.dataset}; FID and precision by {item.extractor or '?'}"
+        + (f" (sha256 {item.extractor_sha256[:12]})" if item.extractor_sha256 else "")
+        + f", N = {item.n} samples of each point and of its base, on the same latents",
+        f"verified gain: audit {item.audit or 'none (no audit applies)'}; claimed gain: "
+        f"reward {item.reward_label}",
+        f"noise floors {floors_text(item.floors)}",
+        f"budget ({budget.source}): FID cost ≤ {budget.fid_cost:g}, precision drop ≤ "
+        f"{budget.precision_drop:g}",
+    ]
+    rows = [_point_row(item.base, item.base.label, "–")]
+    for curve in item.curves:
+        method = curve.label.split(", anchor")[0] if curve.anchor else curve.label
+        rows += [_point_row(point, method, f"{curve.anchor:g}") for point in curve.points]
+    if item.control is not None:
+        rows.append(_point_row(item.control, item.control.label, "–"))
+    ranking = [
+        RankingRow(
+            str(curve.rank) if curve.rank else "–",
+            curve.label,
+            curve.best.label if curve.best else "–",
+            format_estimate(curve.best.verified, "{:.2f}")
+            if curve.best and curve.best.verified
+            else "–",
+            "–" if curve.area is None else f"{curve.area:.2f}",
+            curve.unranked or "",
+        )
+        for curve in item.ranking
+    ]
+    return FrontierView(
+        f"Frontier {index + 1} of {total}: {item.title}",
+        scope,
+        list(FRONTIER_HEADER),
+        rows,
+        frontier_charts(item),
+        ranking,
+        f"area (mean verified gain over FID cost 0–{budget.fid_cost:g})",
+        list(item.notes),
+    )
+
+
+def frontier_section(report: FrontierReport | None) -> FrontierSection | None:
+    if report is None:
+        return None
+    total = len(report.frontiers)
+    return FrontierSection(
+        [frontier_view(item, i, total) for i, item in enumerate(report.frontiers)],
+        list(report.skipped),
+        list(DEFINITIONS.items()),
+    )
 
 
 # --- reward vs FID ---------------------------------------------------------------------------
@@ -444,6 +629,7 @@ def _audit_row(cell: CellResult, section: dict[str, Any]) -> AuditRow:
         drift=f"{_fmt(fid.get('ratio'))} / {_fmt(precision.get('drop'))}",
         hacked=bool(section.get("hacked")),
         reasons=_reasons(section),
+        calibrated=section.get("hacked") is None,
     )
 
 
@@ -575,6 +761,7 @@ def render(board: Leaderboard) -> str:
         pending=list(results.pending),
         problems=[str(p) for p in results.problems],
         boards=[board_view(b, board.columns, i, total) for i, b in enumerate(board.boards)],
+        frontier=frontier_section(board.frontier),
         failed=[(c.id, c.status, c.error or "(no error recorded)") for c in board.failed_cells],
         tradeoff=tradeoff_figures(board),
         hacking=hacking(board),
@@ -587,6 +774,8 @@ def render(board: Leaderboard) -> str:
 __all__ = [
     "CSP",
     "audit_curves",
+    "frontier_charts",
+    "frontier_section",
     "png_data_uri",
     "render",
     "render_page",

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rlgan_bench.report.formatting import format_stat, header_lines, mark
+from rlgan_bench.report.formatting import (
+    FRONTIER_HEADER,
+    describe_scope,
+    floors_text,
+    format_estimate,
+    format_flags,
+    format_stat,
+    header_lines,
+    mark,
+    protocol_board,
+    seeds_text,
+)
+from rlgan_bench.report.frontier import DEFINITIONS, Frontier, FrontierReport, Point
 from rlgan_bench.report.model import Board, CellResult, Column, Leaderboard, Row
 
 
@@ -23,8 +35,18 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
-def row_cells(row: Row) -> list[str]:
-    """The identity cells of a row: backbone, reward, mode, lambda, seeds."""
+def row_cells(row: Row, protocol: bool = False) -> list[str]:
+    """The identity cells of a row: backbone, reward, mode, lambda, seeds; on a board of a
+    base-protocol matrix (``protocol``) method and strength instead of mode and lambda, and
+    one-seed rows marked."""
+    if protocol:
+        return [
+            md_escape(row.backbone_label),
+            md_escape(row.reward_label),
+            md_escape(row.method_label if row.protocol else (row.mode or "–")),
+            md_escape(row.strength_label if row.protocol else _lam(row)),
+            md_escape(seeds_text(row.n_seeds, len(row.failed), mark_one=True)),
+        ]
     return [
         md_escape(row.backbone_label),
         md_escape(row.reward_label),
@@ -32,6 +54,10 @@ def row_cells(row: Row) -> list[str]:
         "–" if row.lam is None else f"{row.lam:g}",
         str(row.n_seeds) + (f" (+{len(row.failed)} failed)" if row.failed else ""),
     ]
+
+
+def _lam(row: Row) -> str:
+    return "–" if row.lam is None else f"λ={row.lam:g}"
 
 
 def _value(board: Board, column: Column, row: Row) -> str:
@@ -61,14 +87,109 @@ def board_lines(board: Board, columns: Sequence[Column], index: int, total: int)
     for column in columns:
         if column.keyed_by_row and board.scopes(column):
             lines.append(f"- {md_escape(column.label)}: {md_escape(column.description)}")
-    header = ["rank", "backbone", "reward", "mode", "λ", "seeds"]
-    header += [f"{c.label} {c.arrow}" for c in columns]
+    protocol = protocol_board(board)
+    header = ["rank", "backbone", "reward"]
+    header += ["method", "strength"] if protocol else ["mode", "λ"]
+    header += ["seeds", *(f"{c.label} {c.arrow}" for c in columns)]
     body = [
-        [str(row.rank) if row.rank else "–", *row_cells(row)]
+        [str(row.rank) if row.rank else "–", *row_cells(row, protocol)]
         + [_value(board, c, row) for c in columns]
         for row in board.rows
     ]
     return [*lines, "", *_table(header, body), ""]
+
+
+# --- the frontier ------------------------------------------------------------------------------
+
+
+def point_cells(point: Point, method: str, anchor: str) -> list[str]:
+    """A frontier table's row of one point (± the 95% interval over seeds)."""
+    return [
+        md_escape(method),
+        anchor,
+        md_escape(point.label if point.strength is not None else "–"),
+        md_escape(seeds_text(point.n_seeds, mark_one=True)),
+        format_estimate(point.fid_cost, "{:.2f}"),
+        format_estimate(point.precision_drop, "{:.3f}"),
+        format_estimate(point.verified, "{:.2f}"),
+        format_estimate(point.claimed, "{:.2f}"),
+        md_escape(format_flags(point)),
+    ]
+
+
+def frontier_lines(item: Frontier, index: int, total: int) -> list[str]:
+    """One frontier: what it measured, its table of points and its budget ranking."""
+    budget = item.budget
+    scope = describe_scope({"extractor": item.extractor, "extractor_sha256": item.extractor_sha256})
+    lines = [
+        f"## Frontier {index + 1} of {total}: {md_escape(item.title)}",
+        "",
+        f"- dataset: {md_escape(item.dataset)}; FID and precision: {md_escape(scope)}, "
+        f"N = {item.n} samples of each point and of its base, on the same latents",
+        f"- verified gain: audit {md_escape(item.audit or 'none (no audit applies)')}; "
+        f"claimed gain: reward {md_escape(item.reward_label)}",
+        f"- noise floors {md_escape(floors_text(item.floors))}",
+        f"- budget ({budget.source}): FID cost ≤ {budget.fid_cost:g}, precision drop ≤ "
+        f"{budget.precision_drop:g}",
+        "",
+    ]
+    body = [point_cells(item.base, item.base.label, "–")]
+    for curve in item.curves:
+        anchor = f"{curve.anchor:g}"
+        method = curve.label.split(", anchor")[0] if curve.anchor else curve.label
+        body += [point_cells(point, method, anchor) for point in curve.points]
+    if item.control is not None:
+        body.append(point_cells(item.control, item.control.label, "–"))
+    lines += _table(FRONTIER_HEADER, body)
+    ranking = [
+        [
+            str(curve.rank) if curve.rank else "–",
+            md_escape(curve.label),
+            md_escape(curve.best.label) if curve.best else "–",
+            format_estimate(curve.best.verified, "{:.2f}")
+            if curve.best and curve.best.verified
+            else "–",
+            "–" if curve.area is None else f"{curve.area:.2f}",
+            md_escape(curve.unranked or ""),
+        ]
+        for curve in item.ranking
+    ]
+    lines += [
+        "",
+        f"### Budget ranking: {md_escape(item.title)}",
+        "",
+        *_table(
+            [
+                "rank",
+                "method",
+                "best point within budget",
+                "verified gain there",
+                f"area (mean verified gain over FID cost 0–{budget.fid_cost:g})",
+                "unranked",
+            ],
+            ranking,
+        ),
+        "",
+    ]
+    lines += [f"- {md_escape(note)}" for note in item.notes]
+    return lines + ([""] if item.notes else [])
+
+
+def frontier_section(report: FrontierReport) -> list[str]:
+    """Every frontier, then the cells on none and the definitions."""
+    lines: list[str] = []
+    total = len(report.frontiers)
+    for index, item in enumerate(report.frontiers):
+        lines += frontier_lines(item, index, total)
+    if not report.frontiers:
+        lines += ["## Frontier", "", "No fine-tuned cell has a measured reward_audit yet.", ""]
+    if report.skipped:
+        lines += ["Not on a frontier:", ""]
+        lines += [f"- {md_escape(text)}" for text in report.skipped]
+        lines.append("")
+    lines += ["### How the frontier is measured", ""]
+    lines += [f"- **{md_escape(key)}**: {md_escape(text)}" for key, text in DEFINITIONS.items()]
+    return [*lines, ""]
 
 
 def failed_lines(cells: Sequence[CellResult]) -> list[str]:
@@ -94,6 +215,8 @@ def render(board: Leaderboard) -> str:
         "(no ± with one seed); rows measured differently are never ranked together.",
         "",
     ]
+    if board.frontier is not None:  # what a base-protocol benchmark is about comes first
+        lines += frontier_section(board.frontier)
     ranked = [b for b in board.boards if b.ranked]
     for index, item in enumerate(board.boards):
         lines += board_lines(item, board.columns, index, len(ranked))
@@ -105,4 +228,4 @@ def render(board: Leaderboard) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-__all__ = ["md_escape", "render"]
+__all__ = ["frontier_lines", "frontier_section", "md_escape", "render", "row_cells"]

@@ -19,22 +19,61 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rlgan_bench.core.atomic import read_jsonl
 from rlgan_bench.core.config import TrainConfig, configuration
 from rlgan_bench.core.errors import RlganError
 from rlgan_bench.core.params import describe
 from rlgan_bench.core.records import (
+    ROLE_BASE,
+    ROLE_CONTROL,
     STATUS_DONE,
     EvalRecord,
     MetricEntry,
+    Protocol,
     ResultRecord,
     RewardAudit,
     read_result,
 )
 
+if TYPE_CHECKING:  # the frontier is built from the cells this module reads
+    from rlgan_bench.report.frontier import FrontierReport
+
 RESULT_FILE = "result.json"
+#: the strength names of the base protocol as tables show them
+STRENGTH_SYMBOLS = {"lambda": "λ", "beta": "β", "n": "N"}
+#: what the tables say of a method that scores real images with the reward
+USES_REAL_DATA = "uses R on real data"
+CONTROL_LABEL = "control (more steps, no reward)"
+BASE_LABEL = "base (no reward)"
+#: settings of a protocol cell that follow from its base (its path differs per seed)
+_FROM_BASE = ("init_from",)
+
+
+def strength_label(name: str | None, value: float | None) -> str:
+    """``λ=0.3``, ``β=1``, ``N=16``: a base-protocol strength with its name."""
+    if value is None:
+        return "–"
+    symbol = STRENGTH_SYMBOLS.get(name or "", name or "strength")
+    return f"{symbol}={value:g}"
+
+
+def method_label(protocol: Protocol | None) -> str:
+    """``backprop``, ``ppo, anchor 0.1``, ``reward-weighted (uses R on real data)``, the base
+    or the control."""
+    if protocol is None:
+        return "–"
+    if protocol.role == ROLE_BASE:
+        return BASE_LABEL
+    if protocol.role == ROLE_CONTROL:
+        return CONTROL_LABEL
+    text = protocol.method or "?"
+    if protocol.anchor:
+        text += f", anchor {protocol.anchor:g}"
+    if protocol.uses_real_data:
+        text += f" ({USES_REAL_DATA})"
+    return text
 
 
 class ResultsError(RlganError):
@@ -142,15 +181,38 @@ class CellResult:
         return self.folder / "run"
 
     @property
+    def protocol(self) -> Protocol | None:
+        """The cell's place in a base-protocol matrix (None: trained from scratch)."""
+        return self.result.config.protocol
+
+    @property
+    def strength(self) -> float | None:
+        """A protocol cell's strength (lambda, beta or N); None otherwise."""
+        protocol = self.protocol
+        return protocol.strength if protocol is not None else None
+
+    @property
     def config_key(self) -> str:
         """Everything of the training config but the seed (and the device): cells with equal
-        keys are seeds of one configuration."""
-        return json.dumps(configuration(self.train), sort_keys=True, default=str)
+        keys are seeds of one configuration. A protocol cell's key has its role, method,
+        strength and anchor, and not the path of its base (another one per seed)."""
+        protocol = self.protocol
+        if protocol is None:
+            return json.dumps(configuration(self.train), sort_keys=True, default=str)
+        settings = configuration(self.train)
+        if protocol.role != ROLE_BASE:
+            settings = {k: v for k, v in settings.items() if k not in _FROM_BASE}
+        place = protocol.to_json()
+        for key in ("base", "base_digest"):
+            place.pop(key, None)
+        return json.dumps({**settings, "protocol": place}, sort_keys=True, default=str)
 
     @property
     def identity(self) -> tuple[Any, ...]:
-        """What a row is named by: backbone x reward (and its parameters) x mode x lambda."""
-        return (
+        """What a row is named by: backbone x reward (and its parameters) x mode x lambda; a
+        protocol row also by its role, strength and anchor (reward-weighted rows all have
+        lambda 0, base and control neither reward nor lambda)."""
+        named = (
             self.backbone,
             json.dumps(self.backbone_params, sort_keys=True, default=str),
             self.reward,
@@ -158,6 +220,10 @@ class CellResult:
             self.mode,
             self.lam,
         )
+        protocol = self.protocol
+        if protocol is None:
+            return named
+        return (*named, protocol.role, protocol.strength, protocol.anchor)
 
     def metric(self, name: str) -> MetricEntry | None:
         """The eval.json entry of metric ``name`` when it was measured (status ok)."""
@@ -380,8 +446,30 @@ class Row:
         return describe(self.reward, self.reward_params)
 
     @property
+    def protocol(self) -> Protocol | None:
+        return self.first.protocol
+
+    @property
+    def method_label(self) -> str:
+        """A protocol row's method (base, control; anchor, "uses R on real data")."""
+        return method_label(self.protocol)
+
+    @property
+    def strength_label(self) -> str:
+        """A protocol row's strength with its name (``λ=0.3``); ``–`` for base and control."""
+        protocol = self.protocol
+        if protocol is None:
+            return "–"
+        return strength_label(protocol.strength_name, protocol.strength)
+
+    @property
     def label(self) -> str:
         parts = [self.backbone_label, self.reward_label]
+        if self.protocol is not None:
+            parts.append(self.method_label)
+            if self.protocol.strength is not None:
+                parts.append(self.strength_label)
+            return " · ".join(parts)
         if self.mode:
             parts.append(self.mode)
         if self.lam is not None:
@@ -405,6 +493,17 @@ class Row:
             "cells": [cell.id for cell in self.cells],
             "failed": [{"cell": cell.id, "error": cell.error} for cell in self.failed],
         }
+        protocol = self.protocol
+        if protocol is not None:  # rows trained from scratch keep the keys they had
+            data.update(
+                role=protocol.role,
+                method=protocol.method,
+                strength=protocol.strength,
+                strength_name=protocol.strength_name,
+                anchor=protocol.anchor,
+                uses_real_data=protocol.uses_real_data,
+                one_seed=self.n_seeds == 1,
+            )
         for column in columns:
             stat = self.stats.get(column.name)
             data[f"{column.name}_mean"] = stat.mean if stat else None
@@ -457,6 +556,9 @@ class Leaderboard:
     rows: list[Row]
     #: every column, those no cell has included (the JSON rows have the same keys always)
     all_columns: list[Column] = field(default_factory=list)
+    #: the frontiers of a base-protocol matrix (:mod:`rlgan_bench.report.frontier`); None
+    #: when no cell has a protocol
+    frontier: FrontierReport | None = None
 
     @property
     def failed_cells(self) -> list[CellResult]:
@@ -467,11 +569,23 @@ class Leaderboard:
         return [cell for cell in self.results.cells if cell.done]
 
     def to_json(self) -> list[dict[str, Any]]:
+        """The rows (report.json's content for results without a frontier)."""
         return [row.to_json(self.all_columns or self.columns) for row in self.rows]
+
+    def report_json(self) -> list[dict[str, Any]] | dict[str, Any]:
+        """report.json: the rows; with a frontier ``{"frontier": ..., "rows": [...]}``."""
+        rows = self.to_json()
+        if self.frontier is None:
+            return rows
+        return {"frontier": self.frontier.to_json(), "rows": rows}
 
 
 __all__ = [
+    "BASE_LABEL",
+    "CONTROL_LABEL",
     "RESULT_FILE",
+    "STRENGTH_SYMBOLS",
+    "USES_REAL_DATA",
     "Board",
     "CellResult",
     "Column",
@@ -482,4 +596,6 @@ __all__ = [
     "Row",
     "Stat",
     "load_results",
+    "method_label",
+    "strength_label",
 ]

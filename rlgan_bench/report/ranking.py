@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from rlgan_bench.core.errors import ConfigError
+from rlgan_bench.core.records import ROLES
+from rlgan_bench.report import frontier
 from rlgan_bench.report.columns import COLUMNS, get_column
 from rlgan_bench.report.model import (
     Board,
@@ -66,13 +68,20 @@ def group_rows(cells: Iterable[CellResult], columns: Sequence[Column]) -> list[R
 
 
 def _row_order(row: Row) -> tuple[Any, ...]:
+    protocol = row.protocol  # None for every row of a matrix trained from scratch
+    role = ROLES.index(protocol.role) if protocol is not None else -1
+    strength = protocol.strength if protocol and protocol.strength is not None else -1.0
+    anchor = protocol.anchor if protocol is not None else -1.0
     return (
         row.backbone,
         json.dumps(row.backbone_params, sort_keys=True, default=str),
         row.reward != "none",
+        role,
         row.reward,
         json.dumps(row.reward_params, sort_keys=True, default=str),
         row.mode or "",
+        anchor,
+        strength,
         row.lam if row.lam is not None else -1.0,
         row.first.config_key,
     )
@@ -114,7 +123,8 @@ def default_sort(rows: Sequence[Row], columns: Sequence[Column]) -> Column:
 def build(
     results: Results, sort: str | None = None, columns: Sequence[Column] | None = None
 ) -> Leaderboard:
-    """The leaderboard of ``results``, ranked by the column named ``sort`` (default: FID).
+    """The leaderboard of ``results``, ranked by the column named ``sort`` (default: FID),
+    with the frontiers of a base-protocol matrix (:func:`rlgan_bench.report.frontier.build`).
     Reads each cell's record as it is now (an edit to ``cell.record`` shows)."""
     columns = list(columns if columns is not None else COLUMNS)
     for cell in results.cells:
@@ -134,7 +144,9 @@ def build(
     boards = rank_rows(rows, chosen)
     ordered = [row for board in boards for row in board.rows]
     ordered += [row for row in rows if not row.cells]
-    return Leaderboard(results, shown, chosen, boards, ordered, columns)
+    board = Leaderboard(results, shown, chosen, boards, ordered, columns)
+    board.frontier = frontier.build(results)
+    return board
 
 
 def load(folder: str | Path, sort: str | None = None) -> Leaderboard:

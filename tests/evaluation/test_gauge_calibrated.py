@@ -1,0 +1,123 @@
+"""The gauge of a base-protocol cell (``measure(calibrated=True)``): the same numbers as the
+legacy gauge, no per-cell verdict from the hand-set thresholds; and the within-class FID's
+fallback to the within-class KID when a class has fewer samples than the evaluation network's
+features have dimensions, on the real digits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import tiny_config
+
+from rlgan_bench.core.digits import load_digits
+from rlgan_bench.core.nets.digit_nets import EVAL_NET
+from rlgan_bench.core.records import RewardAudit
+from rlgan_bench.evaluation import gauge
+from rlgan_bench.evaluation.evaluate import evaluate
+from rlgan_bench.host import get_host
+from rlgan_bench.training.trainer import Trainer
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> tuple[Path, Path]:
+    """A base (no reward) and a run with the classifier reward, tiny and evaluated."""
+    out = tmp_path_factory.mktemp("calibrated")
+    base, tuned = out / "base", out / "tuned"
+    Trainer(tiny_config(), base, quiet=True).run()
+    reward = {"reward": "classifier", "reward_params": {"target": 7}, "reward_weight": 1.0}
+    Trainer(tiny_config(**reward, reward_start=0), tuned, quiet=True).run()
+    for run in (base, tuned):
+        evaluate(run, samples=40, batch_size=40, metrics=["fid"], device="cpu")
+    return base, tuned
+
+
+def measure(runs, calibrated: bool) -> RewardAudit:
+    base, tuned = runs
+    return gauge.measure(
+        tuned, base, samples=40, batch_size=40, device="cpu", calibrated=calibrated
+    )
+
+
+def test_calibrated_sections_give_no_per_cell_verdict(runs):
+    legacy, calibrated = measure(runs, False), measure(runs, True)
+    assert legacy.status == calibrated.status == "ok"
+    # the legacy gauge is unchanged: a verdict from the thresholds, recorded with them
+    assert isinstance(legacy.hacked, bool)
+    assert legacy.thresholds == gauge.THRESHOLDS and legacy.definition == gauge.DEFINITION
+    assert all("frontier" not in reason for reason in legacy.reasons)
+    # the calibrated one: no verdict, and it says where the verdict is
+    assert calibrated.hacked is None
+    assert calibrated.reasons == [gauge.CALIBRATED_NOTE]
+    assert "frontier" in calibrated.note and "over seeds" in calibrated.note
+    assert calibrated.thresholds == {"min_class_samples": gauge.THRESHOLDS["min_class_samples"]}
+    assert "no per-cell verdict" in calibrated.definition
+    # ... and the same numbers: the frontier reads them
+    assert calibrated.claimed == legacy.claimed and calibrated.verified == legacy.verified
+    assert calibrated.gap == legacy.gap and calibrated.drift == legacy.drift
+    # the section is a valid record (the schema reads it back) with hacked null
+    written = calibrated.to_json()
+    assert written["hacked"] is None
+    assert RewardAudit.from_json(written).hacked is None
+    # the within-class distance records its estimator and the features' dimension
+    within = calibrated.drift["fid"]
+    assert within["feature_dim"] == EVAL_NET.feature_dim == 64
+    expected = None if within["n_each"] < 20 else "kid" if within["n_each"] <= 64 else "fid"
+    assert within["estimator"] == expected
+
+
+def test_calibrated_without_a_baseline_is_not_measured(runs):
+    _, tuned = runs
+    section = gauge.measure(tuned, None, samples=40, device="cpu", calibrated=True)
+    assert section.status == "no-baseline" and section.hacked is None
+    assert section.thresholds == gauge.CALIBRATED_THRESHOLDS
+
+
+@pytest.fixture(scope="module")
+def digits():
+    host = get_host()
+    return host, host.get("datasets", "digits").obj, load_digits("train"), load_digits("heldout")
+
+
+def test_within_class_kid_when_fewer_samples_than_feature_dimensions(digits):
+    host, dataset, train, real = digits
+    # ~300 training digits per set: fewer than 64 sevens in each, more than 20
+    drifted = gauge.drift(
+        train.images[:300], train.images[300:600], real, dataset, host, CPU, 250, 7
+    )
+    within = drifted["fid"]
+    assert 20 <= within["n_each"] < 64 and within["feature_dim"] == 64
+    assert within["estimator"] == "kid" and "(KID)" in within["basis"]
+    assert isinstance(within["run"], float) and isinstance(within["baseline"], float)
+    assert within["increase"] == pytest.approx(within["run"] - within["baseline"])
+    assert within["ratio"] is None  # the FID-ratio threshold does not apply to a KID
+    assert "more samples than the 64 feature dimensions" in within["reason"]
+    # so the legacy judge does not test a within-class FID ratio it does not have
+    hacked, reasons = gauge.judge(None, None, within["ratio"], None)
+    assert not hacked and reasons == []
+
+
+def test_within_class_fid_when_there_are_enough_samples(digits):
+    host, dataset, train, real = digits
+    # every training digit (112 sevens) against itself in another order; 67 real sevens
+    drifted = gauge.drift(train.images, train.images.flip(0), real, dataset, host, CPU, 250, 7)
+    within = drifted["fid"]
+    assert within["n_each"] > 64 and within["n_real"] > 64
+    assert within["estimator"] == "fid" and "reason" not in within
+    assert within["ratio"] == pytest.approx(1.0, abs=1e-4)  # the same images: the same FID
+
+
+def test_within_class_unavailable_below_the_minimum():
+    real = load_digits("heldout")
+    sevens = real.images[real.labels == 7]
+    chosen = {"run": sevens[:5], "baseline": sevens[5:30]}
+
+    def never(*_):
+        raise AssertionError("nothing is scored below the minimum")
+
+    within = gauge.within_class_fid(chosen, real, 7, 64, never)
+    assert within["estimator"] is None and within["run"] is None and within["ratio"] is None
+    assert "fewer than 20 samples of class 7" in within["reason"]
