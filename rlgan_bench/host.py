@@ -44,6 +44,8 @@ BUILTIN_PLUGINS = (
     "rlgan_bench.builtins.methods.reinforce",
     "rlgan_bench.builtins.methods.ppo",
     "rlgan_bench.builtins.methods.critic",
+    "rlgan_bench.builtins.methods.reward_weighted",
+    "rlgan_bench.builtins.methods.best_of_n",
     "rlgan_bench.builtins.tracking.tensorboard",
     "rlgan_bench.builtins.tracking.wandb",
 )

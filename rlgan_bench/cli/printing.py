@@ -137,8 +137,11 @@ def audit_table(sections: list[tuple[str, dict[str, Any]]]) -> Table:
         verified = section.get("verified") or {}
         drift = section.get("drift") or {}
         hacked = section.get("hacked")
-        flag = Text("HACKED", style="bold red") if hacked else Text("no", style="green")
-        reasons = "; ".join(section.get("reasons") or [])
+        if hacked is None:  # a base-protocol cell: judged on the frontier, over seeds
+            flag, reasons = Text("on the frontier", style="dim"), ""
+        else:
+            flag = Text("HACKED", style="bold red") if hacked else Text("no", style="green")
+            reasons = "; ".join(section.get("reasons") or [])
         table.add_row(
             name,
             str(section.get("reward")),

@@ -26,7 +26,7 @@ from rlgan_bench.matrix.runner import (
     STATUS_DONE,
 )
 from rlgan_bench.matrix.session import MatrixOutcome, load_matrix, run_matrix_cells
-from rlgan_bench.matrix.spec import Matrix, default_matrix_path
+from rlgan_bench.matrix.spec import Cell, Matrix, default_matrix_path
 from rlgan_bench.report import write_reports
 from rlgan_bench.training.progress import console  # the one stderr console of the training views
 
@@ -112,18 +112,18 @@ def run(
         raise ConfigError(f"--out {out_dir!r} is a file; give a directory")
     if dry_run:
         table = Table(title=f"{source.name}: {len(matrix.cells)} cells")
-        for column in ("cell", "backbone", "reward", "mode", "lambda", "seed", "steps"):
-            table.add_column(column)
+        for column in ("cell", "backbone", "reward", "method", "strength", "seed", "steps"):
+            table.add_column(column, overflow="fold")
         for cell in matrix.cells:
             t = cell.train
             table.add_row(
                 cell.id,
                 describe(t.backbone, t.backbone_params),
                 cell.reward_label,
-                t.mode or "-",
-                "-" if t.reward is None else f"{t.reward_weight:g}",
+                _method_label(cell),
+                _strength_label(cell),
                 str(t.seed),
-                str(t.steps),
+                "0 (selects)" if cell.protocol and not cell.protocol.trains else str(t.steps),
             )
         Console().print(table)
         click.echo(f"{len(matrix.cells)} cells")
@@ -235,3 +235,18 @@ def _print_leaderboard(out: Path) -> None:
         return
     click.echo(paths["markdown_text"])
     click.echo(f"report: {paths['html']}")
+
+
+def _method_label(cell: Cell) -> str:
+    protocol = cell.protocol
+    if protocol is not None and protocol.role != "finetune":
+        return protocol.role
+    return cell.train.mode or "-"
+
+
+def _strength_label(cell: Cell) -> str:
+    protocol, t = cell.protocol, cell.train
+    if protocol is not None and protocol.strength is not None:
+        label = f"{protocol.strength_name} {protocol.strength:g}"
+        return label + (f", anchor {protocol.anchor:g}" if protocol.anchor else "")
+    return "-" if t.reward is None else f"lambda {t.reward_weight:g}"

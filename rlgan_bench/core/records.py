@@ -297,6 +297,45 @@ class EvalRecord(VersionedRecord):
 _TRAIN_FIELDS = frozenset(TrainConfig.__dataclass_fields__)
 
 
+#: a cell's role in a matrix of the base protocol (see :class:`Protocol`)
+ROLE_BASE, ROLE_FINETUNE, ROLE_CONTROL = "base", "finetune", "control"
+ROLES = (ROLE_BASE, ROLE_FINETUNE, ROLE_CONTROL)
+
+
+@dataclass(kw_only=True)
+class Protocol(Record):
+    """Where a cell of a base-protocol matrix stands (docs/protocol.md): a ``base`` (one per
+    backbone x seed, no reward), a ``finetune`` cell (one method at one strength, started from
+    its base's weights) or a ``control`` (the base trained on for the same steps, no reward).
+    Cells of a matrix without ``finetune_steps`` (trained from scratch) have no protocol."""
+
+    role: str
+    #: the id and digest of the base cell a finetune or control cell starts from
+    base: str | None = None
+    base_digest: str | None = None
+    #: the method (a registered ``methods`` component) and the value of its one strength knob
+    method: str | None = None
+    strength: float | None = None
+    #: what the strength is: "lambda" (the reward term's weight), "beta" (reward-weighted
+    #: resampling's temperature), "n" (best-of-n's draws)
+    strength_name: str | None = None
+    #: weight of the KL-style anchor toward the base generator (reward_anchor); 0: none
+    anchor: float = 0.0
+    #: the method scores real data with the reward (reward-weighted resampling)
+    uses_real_data: bool = False
+    #: the method updates the generator (False: best-of-n, which only selects samples)
+    trains: bool = True
+
+    _OPTIONAL = frozenset({"base", "base_digest", "method", "strength", "strength_name"})
+    KIND = "a cell's protocol"
+
+    def _check(self, source: str, where: str) -> None:
+        if self.role not in ROLES:
+            raise RecordError(
+                f"{source}: {where}role is {self.role!r}, not one of {', '.join(ROLES)}"
+            )
+
+
 @dataclass(kw_only=True)
 class CellConfig(Record):
     """A result record's ``config``: the cell as matrix.json lists it."""
@@ -306,8 +345,10 @@ class CellConfig(Record):
     train: dict[str, Any]
     #: the cell's evaluation settings: samples, metrics, prompts, batch_size
     eval: dict[str, Any] | None = None
+    #: the cell's place in a base-protocol matrix; None: trained from scratch
+    protocol: Protocol | None = None
 
-    _OPTIONAL = frozenset({"id", "eval"})
+    _OPTIONAL = frozenset({"id", "eval", "protocol"})
     KIND = "a cell config"
 
     @property

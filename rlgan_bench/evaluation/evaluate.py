@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,11 +111,34 @@ def load_run(
         folder,
         record,
         backbone,
-        net,
+        _selecting(net, record, backbone, host, device),
         "ema" if key == "ema_generator" else "raw",
         int(state.get("step", 0)),
         ckpt.name,
     )
+
+
+def _selecting(
+    net: nn.Module, record: dict[str, Any], backbone: Backbone, host: PluginHost, device: Any
+) -> nn.Module:
+    """The generator of a run whose method does not train but selects samples (best-of-n):
+    ``net`` wrapped by the method, which scores its candidates with the run's reward."""
+    config = record["config"]
+    method = host.find("methods", config.get("mode")) if config.get("reward") else None
+    if method is None or method.obj.trains:
+        return net
+    component = host.get("rewards", config["reward"])
+    params = (record.get("resolved") or {}).get("reward_params") or config.get("reward_params")
+    reward = component.obj(**(params or {}))
+    shape = record["shape"]
+    reward.setup(torch.device(device), shape["image_size"], shape["channels"])
+    provider = f"{component.provider.name} {component.provider.version}"
+    mode = method.obj(reward, provider, **(config.get("mode_params") or {}))
+    seed = int(config.get("seed", 0))
+    wrapped = mode.wrap_generator(
+        net, lambda n, rng: backbone.sample_latent(n, "cpu", rng), seed + 4
+    )
+    return wrapped.eval().requires_grad_(False)
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -133,16 +157,43 @@ def _read_config(path: Path) -> dict[str, Any]:
     return record
 
 
+#: the samples generated last, so that a cell's evaluation and its reward-hacking gauge, and
+#: the gauges of every cell of one base, draw them once per process (a best-of-16 evaluation
+#: is 16 generator and reward calls per sample)
+_RECENT_SAMPLES: OrderedDict[tuple[Any, ...], Tensor] = OrderedDict()
+_RECENT_KEPT = 8
+
+
 @torch.no_grad()
 def generate(run: LoadedRun, n: int, batch_size: int, seed: int, device: torch.device) -> Tensor:
     """``n`` uint8 samples (N, C, H, W) on the CPU; the latents are drawn on the CPU from
-    ``seed``, so that every device scores the same latents."""
+    ``seed``, so that every device scores the same latents. The same run (the same checkpoint
+    file, unchanged) asked for the same samples again gets them from memory."""
+    weights = run.run_dir / run.checkpoint_file
+    stat = weights.stat() if weights.is_file() else None
+    key = (
+        str(weights.resolve()),
+        (stat.st_mtime_ns, stat.st_size) if stat else None,
+        run.generator_kind,
+        n,
+        batch_size,
+        seed,
+        str(device),
+    )
+    if stat is not None and key in _RECENT_SAMPLES:
+        _RECENT_SAMPLES.move_to_end(key)
+        return _RECENT_SAMPLES[key]
     rng = torch.Generator().manual_seed(seed)
     chunks = []
     for start in range(0, n, batch_size):
         z = run.backbone.sample_latent(min(batch_size, n - start), "cpu", rng)
         chunks.append(to_uint8(run.generator(z.to(device)).float()).cpu())
-    return torch.cat(chunks)
+    samples = torch.cat(chunks)
+    if stat is not None:
+        _RECENT_SAMPLES[key] = samples
+        while len(_RECENT_SAMPLES) > _RECENT_KEPT:
+            _RECENT_SAMPLES.popitem(last=False)
+    return samples
 
 
 def parse_metrics(names: str | Iterable[str], host: PluginHost) -> tuple[str, ...]:

@@ -35,13 +35,14 @@ from typing import Any
 
 from rlgan_bench.core import records
 from rlgan_bench.core.atomic import remove_stale_temporaries
-from rlgan_bench.core.config import baseline_differences
+from rlgan_bench.core.config import TrainConfig, baseline_differences
 from rlgan_bench.core.defaults import EVAL_DEFAULTS, MATRIX_EVAL_SAMPLES
 from rlgan_bench.core.errors import ConfigError, RlganError
 from rlgan_bench.core.records import (
     STATUS_DONE,
     STATUS_FAILED,
     CellConfig,
+    Protocol,
     RecordError,
     ResultRecord,
     RewardAudit,
@@ -52,6 +53,7 @@ from rlgan_bench.evaluation import gauge
 from rlgan_bench.evaluation.evaluate import evaluate_record
 from rlgan_bench.host import get_host
 from rlgan_bench.matrix.spec import Cell, Matrix, backbone_label
+from rlgan_bench.training import selection
 from rlgan_bench.training.trainer import Trainer
 
 RESULT_FILE = "result.json"
@@ -95,18 +97,42 @@ def matrix_lock(out: Path) -> Iterator[None]:
         handle.close()
 
 
-def _check_same_run(run_dir: Path, cell: Cell) -> None:
+def _check_same_run(run_dir: Path, cell: Cell, config: TrainConfig) -> None:
     """A cell folder whose run was trained with other settings (the matrix file was edited
     between two `run`s into one --out) must not be evaluated as if it were this cell."""
     try:
         recorded = json.loads((run_dir / "config.json").read_text())["config_digest"]
     except (FileNotFoundError, KeyError, json.JSONDecodeError):
         return
-    if recorded != cell.train.digest():
+    if recorded != config.digest():
         raise ConfigError(
             f"{run_dir} was trained with other settings than this matrix gives cell {cell.id}; "
             f"use another --out, or delete that folder to train the cell again"
         )
+
+
+def base_run(out: Path, cell: Cell) -> Path | None:
+    """The run folder of the base ``cell`` starts from (None: it starts from none); a base
+    that is not done, or is another base than the matrix names, is a one-line error."""
+    protocol = cell.protocol
+    if protocol is None or protocol.base is None:
+        return None
+    folder = out / "cells" / protocol.base
+    try:
+        record = records.read_result(folder / RESULT_FILE)
+    except RecordError:
+        record = None
+    if record is None or not record.done:
+        raise ConfigError(
+            f"base {protocol.base} is not done ({record.error if record else 'no result yet'}); "
+            f"fix it and run the matrix again"
+        )
+    if protocol.base_digest and record.cell_digest != protocol.base_digest:
+        raise ConfigError(
+            f"base {protocol.base} in {out} was trained with other settings than this matrix "
+            f"gives it; use another --out"
+        )
+    return folder / "run"
 
 
 def run_cell(
@@ -126,7 +152,7 @@ def run_cell(
         cell=cell.id,
         status=STATUS_FAILED,  # until it is done
         cell_digest=cell.digest(),
-        config=CellConfig(**cell.to_dict()),
+        config=CellConfig.from_json(cell.to_dict(), "the cell"),
         config_hash=cell.train.digest(),
         versions=environment(),
         seed=cell.train.seed,
@@ -136,14 +162,22 @@ def run_cell(
         remove_stale_temporaries(folder)  # a previous run of this cell was killed mid-write
     try:
         host = get_host(set(disabled) if disabled else None)
-        _check_same_run(run_dir, cell)
         config = dataclasses.replace(cell.train, device=device)
-        trainer = Trainer(config, run_dir, host=host, quiet=quiet, silent=True)
-        record.plugins = trainer.plugins_used
-        record.device = str(trainer.device)
+        base = base_run(Path(out), cell)
+        if base is not None:
+            config = dataclasses.replace(config, init_from=str(base))
+        _check_same_run(run_dir, cell, config)
         tic = time.perf_counter()
-        if not (run_dir / "summary.json").exists():
-            trainer.run(resume=(run_dir / "checkpoint.pt").exists())
+        if cell.protocol is not None and not cell.protocol.trains:
+            if not (run_dir / "summary.json").exists():
+                selection.assemble(config, run_dir, host)
+            record.device = "cpu"
+        else:
+            trainer = Trainer(config, run_dir, host=host, quiet=quiet, silent=True)
+            record.plugins = trainer.plugins_used
+            record.device = str(trainer.device)
+            if not (run_dir / "summary.json").exists():
+                trainer.run(resume=(run_dir / "checkpoint.pt").exists())
         record.timing_s["train"] = time.perf_counter() - tic
         tic = time.perf_counter()
         record.eval = evaluation = evaluate_record(
@@ -153,6 +187,8 @@ def run_cell(
             metrics=list(cell.eval.metrics),
             prompts=list(cell.eval.prompts),
             batch_size=cell.eval.batch_size,
+            extractor=cell.eval.extractor,
+            fid_resize=cell.eval.fid_resize,
             device=device,
         )
         record.timing_s["eval"] = time.perf_counter() - tic
@@ -198,10 +234,19 @@ def _done_records(out: Path) -> Iterator[tuple[Path, ResultRecord]]:
             yield folder, record
 
 
-def find_baseline(out: Path, train: dict[str, Any]) -> tuple[str, Path] | None:
+def find_baseline(
+    out: Path, train: dict[str, Any], protocol: Protocol | None = None
+) -> tuple[str, Path] | None:
     """The done lambda = 0 cell of a reward cell's backbone and seed (every other training
     setting equal too, see :func:`~rlgan_bench.core.config.baseline_differences`): its id
-    and run directory."""
+    and run directory. A cell that starts from a base is compared with that base."""
+    if protocol is not None and protocol.base is not None:
+        folder = out / "cells" / protocol.base
+        try:
+            done = records.read_result(folder / RESULT_FILE).done
+        except RecordError:
+            done = False
+        return (protocol.base, folder / "run") if done else None
     found = [
         (record.cell or folder.name, folder / "run")
         for folder, record in _done_records(out)
@@ -221,7 +266,7 @@ def audit_section(
 
     train, settings = config.train, config.eval or {}
     try:
-        found = find_baseline(out, train)
+        found = find_baseline(out, train, config.protocol)
         if found is None:
             section = gauge.measure(
                 run_dir, None, host=host, device=device, baseline_cell=baseline_label(train)
@@ -230,6 +275,7 @@ def audit_section(
             section = gauge.measure(
                 run_dir,
                 found[1],
+                calibrated=config.protocol is not None,  # judged on the frontier, over seeds
                 host=host,
                 samples=int(settings.get("samples", MATRIX_EVAL_SAMPLES)),
                 batch_size=int(settings.get("batch_size", EVAL_DEFAULTS["batch_size"])),
@@ -259,7 +305,11 @@ def complete_audits(
         status = evaluation.reward_audit.status if evaluation.reward_audit else None
         if not recompute and status not in (None, "no-baseline"):
             continue
-        if not recompute and status and find_baseline(out, record.train) is None:
+        if (
+            not recompute
+            and status
+            and find_baseline(out, record.train, record.config.protocol) is None
+        ):
             continue
         evaluation.reward_audit = audit_section(out, record.config, folder / "run", host, device)
         write_result(folder / RESULT_FILE, record)

@@ -92,18 +92,26 @@ def run_matrix_cells(
         if skipped and on_skipped is not None:
             on_skipped(skipped)
         tic = time.perf_counter()
-        execute(
-            todo,
-            out,
-            executor=executor,
-            workers=workers,
-            device=device,
-            ray_address=ray_address,
-            on_start=on_start,
-            on_done=on_done,
-            quiet=True,
-            disabled=disabled,
-        )
+        # bases first, each once, however many workers: every cell that starts from a base
+        # finds it done (a base that failed fails its cells with a one-line reason)
+        for phase in (
+            [cell for cell in todo if cell.base is None],
+            [cell for cell in todo if cell.base is not None],
+        ):
+            if not phase:
+                continue
+            execute(
+                phase,
+                out,
+                executor=executor,
+                workers=workers,
+                device=device,
+                ray_address=ray_address,
+                on_start=on_start,
+                on_done=on_done,
+                quiet=True,
+                disabled=disabled,
+            )
         # reward cells that ended before their lambda = 0 cell (parallel workers, Ray,
         # an earlier partial run) get their reward-hacking gauge now
         complete_audits(out, host=host, device=device)

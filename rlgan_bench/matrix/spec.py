@@ -39,9 +39,18 @@ from typing import Any
 
 from rlgan_bench.core.backbone import ModelShape
 from rlgan_bench.core.config import MACHINE_FIELDS, TrainConfig
-from rlgan_bench.core.defaults import EVAL_DEFAULTS, MATRIX_EVAL_SAMPLES
+from rlgan_bench.core.defaults import (
+    EVAL_DEFAULTS,
+    EXTRACTOR_CHOICES,
+    FID_RESIZE_CHOICES,
+    FIDELITY_METRICS,
+    MATRIX_EVAL_SAMPLES,
+    OPTION_READERS,
+)
 from rlgan_bench.core.errors import ConfigError, RlganError
+from rlgan_bench.core.records import ROLE_BASE, ROLE_CONTROL, ROLE_FINETUNE, Protocol
 from rlgan_bench.host import PluginHost
+from rlgan_bench.training import init_from
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -54,8 +63,39 @@ DEFAULT_METRICS: tuple[str, ...] = tuple(EVAL_DEFAULTS["metrics"])
 # TrainConfig keys a matrix sets per cell rather than in [run]
 CELL_KEYS = {"backbone", "reward", "reward_params", "mode", "reward_weight", "seed"}
 RUN_KEYS = {f.name for f in fields(TrainConfig)} - CELL_KEYS - set(MACHINE_FIELDS)
-EVAL_KEYS = {"samples", "metrics", "prompts", "batch_size"}
-REWARD_KEYS = {"name", "params", "modes", "mode", "lambdas", "lambda", "mode_params"}
+EVAL_KEYS = {"samples", "metrics", "prompts", "batch_size", "extractor", "fid_resize"}
+REWARD_KEYS = {
+    "name",
+    "params",
+    "modes",
+    "mode",
+    "lambdas",
+    "lambda",
+    "mode_params",
+    "methods",
+    "anchor",
+    "anchors",
+}
+MATRIX_KEYS = {
+    "backbones",
+    "rewards",
+    "seeds",
+    "modes",
+    "lambdas",
+    "finetune_steps",
+    "control",
+    "budget",
+}
+BUDGET_KEYS = ("fid_cost", "precision_drop")
+#: strength names as cell ids and tables show them
+STRENGTH_SYMBOLS = {"lambda": "lam", "beta": "beta", "n": "n"}
+
+
+#: [eval] settings added after cells were first recorded, with their defaults
+EVAL_LATER_DEFAULTS: dict[str, Any] = {
+    "extractor": EVAL_DEFAULTS["extractor"],
+    "fid_resize": EVAL_DEFAULTS["fid_resize"],
+}
 
 
 @dataclass(frozen=True)
@@ -66,24 +106,47 @@ class EvalSettings:
     metrics: tuple[str, ...] = DEFAULT_METRICS
     prompts: tuple[str, ...] = tuple(EVAL_DEFAULTS["prompts"])
     batch_size: int = EVAL_DEFAULTS["batch_size"]
+    extractor: str = EVAL_DEFAULTS["extractor"]
+    fid_resize: str = EVAL_DEFAULTS["fid_resize"]
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One backbone x reward x mode x lambda x seed: what a worker trains and scores."""
+    """What a worker trains (or, for a method that does not train, assembles) and scores: in
+    a matrix trained from scratch one backbone x reward x mode x lambda x seed; in a
+    base-protocol matrix a base, a control, or one method at one strength on one base."""
 
     train: TrainConfig
     eval: EvalSettings
+    #: the cell's place in a base-protocol matrix; None: trained from scratch
+    protocol: Protocol | None = None
 
     @property
     def reward_label(self) -> str:
         return self.train.reward or NO_REWARD
 
     @property
+    def base(self) -> str | None:
+        """The id of the base cell this cell starts from, if any."""
+        return self.protocol.base if self.protocol else None
+
+    @property
     def id(self) -> str:
-        t = self.train
+        t, protocol = self.train, self.protocol
         parts = [backbone_label(t.backbone, t.backbone_params), self.reward_label]
-        if t.reward:
+        if protocol is not None and protocol.role == ROLE_CONTROL:
+            parts.append("continued")
+        elif protocol is not None and protocol.role == ROLE_FINETUNE:
+            symbol = STRENGTH_SYMBOLS.get(protocol.strength_name or "", "s")
+            parts += [t.mode or "default", f"{symbol}{protocol.strength:g}"]
+            if protocol.anchor:
+                parts.append(f"anchor{protocol.anchor:g}")
+            options = {k: v for k, v in t.mode_params.items() if k != "n"}
+            if options:
+                parts.append(_short_hash({"reward": t.reward_params, "mode": options}))
+            elif t.reward_params:
+                parts.append(_short_hash(t.reward_params))
+        elif t.reward:
             parts += [t.mode or "default", f"lam{t.reward_weight:g}"]
             if t.mode_params:
                 parts.append(_short_hash({"reward": t.reward_params, "mode": t.mode_params}))
@@ -93,17 +156,34 @@ class Cell:
         return "__".join(parts)
 
     def digest(self) -> str:
-        return _short_hash({"train": self.train.identity(), "eval": self.eval.__dict__})
+        # eval settings added later count only when set, so recorded cells keep their digests
+        settings = {
+            k: v
+            for k, v in self.eval.__dict__.items()
+            if not (k in EVAL_LATER_DEFAULTS and v == EVAL_LATER_DEFAULTS[k])
+        }
+        data: dict[str, Any] = {"train": self.train.identity(), "eval": settings}
+        if self.protocol is not None:  # a cell from another base is another cell
+            data["protocol"] = self.protocol.to_json()
+        return _short_hash(data)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "train": self.train.to_dict(), "eval": self.eval.__dict__}
+        data = {"id": self.id, "train": self.train.to_dict(), "eval": self.eval.__dict__}
+        if self.protocol is not None:
+            data["protocol"] = self.protocol.to_json()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Cell:
         settings = dict(data["eval"])
         settings["metrics"] = tuple(settings["metrics"])
         settings["prompts"] = tuple(settings["prompts"])
-        return cls(TrainConfig.from_dict(data["train"]), EvalSettings(**settings))
+        protocol = data.get("protocol")
+        return cls(
+            TrainConfig.from_dict(data["train"]),
+            EvalSettings(**settings),
+            Protocol.from_json(protocol, "a cell") if protocol is not None else None,
+        )
 
 
 @dataclass
@@ -111,6 +191,11 @@ class Matrix:
     cells: list[Cell]
     source: str
     raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def bases(self) -> list[Cell]:
+        """The cells that start from no other cell (all of them in a from-scratch matrix)."""
+        return [cell for cell in self.cells if cell.base is None]
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -182,10 +267,8 @@ def build_matrix(
         problems.append(f"run.{key}: unknown key (keys: {', '.join(sorted(RUN_KEYS))})")
     for key in set(evaluation) - EVAL_KEYS:
         problems.append(f"eval.{key}: unknown key (keys: {', '.join(sorted(EVAL_KEYS))})")
-    for key in set(matrix) - {"backbones", "rewards", "seeds", "modes", "lambdas"}:
-        problems.append(
-            f"matrix.{key}: unknown key (keys: backbones, rewards, seeds, modes, lambdas)"
-        )
+    for key in set(matrix) - MATRIX_KEYS:
+        problems.append(f"matrix.{key}: unknown key (keys: {', '.join(sorted(MATRIX_KEYS))})")
 
     base = {k: v for k, v in run.items() if k in RUN_KEYS}
     try:
@@ -209,37 +292,52 @@ def build_matrix(
     if not isinstance(rewards, list) or not all(isinstance(r, dict) for r in rewards):
         problems.append("matrix.rewards: must be an array of tables ([[matrix.rewards]])")
         rewards = []
+    finetune_steps = _positive_int(matrix, "finetune_steps", problems)
+    protocol = finetune_steps is not None
+    control = matrix.get("control", False)
+    if not isinstance(control, bool):
+        problems.append(f"matrix.control: must be true or false, got {control!r}")
+    elif control and not protocol:
+        problems.append("matrix.control: needs finetune_steps (a control continues a base)")
+    _budget(matrix, problems)
     variants = [
         variant
         for index, entry in enumerate(rewards)
-        for variant in _reward_variants(entry, index, matrix, host, problems)
+        for variant in _reward_variants(entry, index, matrix, host, problems, protocol)
     ]
 
     # command-line overrides beat the backbone tables; mode options merge [run] < backbone < reward
     run_overrides = {k: v for k, v in overrides.items() if k != "seeds"}
-    cells = [
-        Cell(
-            TrainConfig(
-                **{
-                    **base,
-                    **backbone_keys,
-                    **run_overrides,
-                    "seed": seed,
-                    **variant,
-                    "mode_params": {
-                        **_table(base, "mode_params"),
-                        **_table(backbone_keys, "mode_params"),
-                        **_table(variant, "mode_params"),
-                    },
-                    "backbone_params": backbone_keys["backbone_params"],
-                }
-            ),
-            settings,
+
+    def train(backbone_keys: dict[str, Any], seed: int, variant: dict[str, Any]) -> TrainConfig:
+        keys = {k: v for k, v in backbone_keys.items() if k != "finetune_steps"}
+        return TrainConfig(
+            **{
+                **base,
+                **keys,
+                **run_overrides,
+                "seed": seed,
+                **variant,
+                "mode_params": {
+                    **_table(base, "mode_params"),
+                    **_table(keys, "mode_params"),
+                    **_table(variant, "mode_params"),
+                },
+                "backbone_params": keys["backbone_params"],
+            }
         )
-        for backbone_keys in backbones
-        for variant in variants
-        for seed in seeds
-    ]
+
+    if finetune_steps is not None:
+        cells = _protocol_cells(
+            backbones, seeds, variants, settings, train, finetune_steps, control is True
+        )
+    else:
+        cells = [
+            Cell(train(backbone_keys, seed, variant), settings)
+            for backbone_keys in backbones
+            for variant in variants
+            for seed in seeds
+        ]
     for cell in cells if not problems else []:
         try:
             cell.train.validate()
@@ -278,7 +376,7 @@ def _backbones(
                 f"{key}: unknown backbone {name!r} (available: {', '.join(sorted(available))})"
             )
         overrides = {k: v for k, v in table.items() if k != "name"}
-        for unknown in set(overrides) - RUN_KEYS:
+        for unknown in set(overrides) - RUN_KEYS - {"finetune_steps"}:
             problems.append(
                 f"{key}.{unknown}: unknown key (keys: name, {', '.join(sorted(RUN_KEYS))})"
             )
@@ -306,14 +404,114 @@ def _backbones(
                         break
                 else:
                     params = {k: typed[k] for k in params}
+        base_path = overrides.get("init_from", run.get("init_from"))
+        if name in available and isinstance(base_path, str) and base_path.strip():
+            where = f"{key}.init_from" if "init_from" in overrides else "run.init_from"
+            shape = _shape_of(run, overrides, host)
+            _check_base(base_path, name, params, shape, host, where, problems)
+        steps = _positive_int(table, "finetune_steps", problems, key)
         resolved.append(
             {
                 "backbone": name,
                 **{k: v for k, v in overrides.items() if k in RUN_KEYS},
                 "backbone_params": params,
+                **({"finetune_steps": steps} if steps is not None else {}),
             }
         )
     return resolved
+
+
+def _check_base(
+    given: str,
+    name: str,
+    params: dict[str, Any],
+    shape: ModelShape,
+    host: PluginHost,
+    where: str,
+    problems: list[str],
+) -> None:
+    """An ``init_from`` that does not exist or does not fit the backbone: reported with the
+    matrix's other problems, before anything trains."""
+    try:
+        backbone = host.get("backbones", name).obj(shape)
+        backbone.configure(params)
+        label = f"backbone {name!r} as configured (image_size {shape.image_size}, channels "
+        label += f"{shape.channels}, latent_dim {shape.latent_dim}, width {shape.width})"
+        init_from.load_base(given, backbone, label)
+    except ConfigError as exc:
+        problems.append(f"{where}: {str(exc).removeprefix(f'init_from {given!r}: ')}")
+    except Exception:  # a plugin's constructor: its own check reports it
+        return
+
+
+def _positive_int(
+    table: dict[str, Any], key: str, problems: list[str], prefix: str = "matrix"
+) -> int | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        problems.append(f"{prefix}.{key}: must be a positive integer, got {value!r}")
+        return None
+    return value
+
+
+def _budget(matrix: dict[str, Any], problems: list[str]) -> None:
+    """``budget = { fid_cost = 10, precision_drop = 0.1 }``: the fidelity cost within which
+    the report ranks methods (docs/protocol.md)."""
+    budget = matrix.get("budget", {})
+    if not isinstance(budget, dict):
+        problems.append(f"matrix.budget: must be a table, got {budget!r}")
+        return
+    for key in set(budget) - set(BUDGET_KEYS):
+        problems.append(f"matrix.budget.{key}: unknown key (keys: {', '.join(BUDGET_KEYS)})")
+    for key in set(budget) & set(BUDGET_KEYS):
+        value = budget[key]
+        if not _non_negative(value):
+            problems.append(f"matrix.budget.{key}: must be a finite number >= 0, got {value!r}")
+
+
+def _non_negative(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)  # TOML has nan and inf
+        and value >= 0
+    )
+
+
+def _protocol_cells(
+    backbones: list[dict[str, Any]],
+    seeds: list[int],
+    variants: list[dict[str, Any]],
+    settings: EvalSettings,
+    train: Any,
+    finetune_steps: int,
+    control: bool,
+) -> list[Cell]:
+    """The base protocol: per backbone x seed one base (no reward, the matrix's steps), then
+    each (method, strength, anchor) variant fine-tuned from it for ``finetune_steps`` (a
+    backbone table may give its own), and the control when asked for."""
+    cells = []
+    for backbone_keys in backbones:
+        steps = backbone_keys.get("finetune_steps", finetune_steps)
+        for seed in seeds:
+            base = Cell(
+                train(backbone_keys, seed, {"reward": None}), settings, Protocol(role=ROLE_BASE)
+            )
+            cells.append(base)
+            link: dict[str, Any] = {"base": base.id, "base_digest": base.digest()}
+            if control:
+                continued = train(backbone_keys, seed, {"reward": None, "steps": steps})
+                cells.append(Cell(continued, settings, Protocol(role=ROLE_CONTROL, **link)))
+            for variant in variants:
+                if variant["reward"] is None:
+                    continue  # the base is the lambda = 0 row
+                meta = variant["protocol"]
+                keys = {k: v for k, v in variant.items() if k != "protocol"}
+                config = train(backbone_keys, seed, {**keys, "steps": steps})
+                cells.append(Cell(config, settings, Protocol(role=ROLE_FINETUNE, **link, **meta)))
+    return cells
 
 
 def _string_list(
@@ -371,13 +569,30 @@ def _eval_settings(
     if not isinstance(batch, int) or batch < 1:
         problems.append(f"eval.batch_size: must be a positive integer, got {batch!r}")
         batch = EvalSettings.batch_size
-    return EvalSettings(samples, tuple(metrics), tuple(prompts), batch)
+    choices = {"extractor": EXTRACTOR_CHOICES, "fid_resize": FID_RESIZE_CHOICES}
+    chosen = {}
+    # as core/defaults.resolve: an option none of the (built-in) metrics reads is an error
+    only_builtins = set(metrics) <= {name for names in OPTION_READERS.values() for name in names}
+    for key, allowed in choices.items():
+        chosen[key] = evaluation.get(key, getattr(EvalSettings, key))
+        if chosen[key] not in allowed:
+            problems.append(f"eval.{key}: choose one of {', '.join(allowed)}, got {chosen[key]!r}")
+            chosen[key] = getattr(EvalSettings, key)
+        elif key in evaluation and only_builtins and not set(metrics) & set(FIDELITY_METRICS):
+            problems.append(f"eval.{key}: has no effect without fid, is, kid or prc in metrics")
+    return EvalSettings(samples, tuple(metrics), tuple(prompts), batch, **chosen)
 
 
 def _reward_variants(
-    entry: dict[str, Any], index: int, matrix: dict[str, Any], host: PluginHost, problems: list[str]
+    entry: dict[str, Any],
+    index: int,
+    matrix: dict[str, Any],
+    host: PluginHost,
+    problems: list[str],
+    protocol: bool = False,
 ) -> list[dict[str, Any]]:
-    """One dict of TrainConfig fields per mode x lambda of a [[matrix.rewards]] entry."""
+    """One dict of TrainConfig fields per mode x lambda of a [[matrix.rewards]] entry; in the
+    base protocol per (method, strength, anchor), with the cell's ``protocol`` fields."""
     key = f"matrix.rewards[{index}]"
     for unknown in set(entry) - REWARD_KEYS:
         problems.append(f"{key}.{unknown}: unknown key (keys: {', '.join(sorted(REWARD_KEYS))})")
@@ -402,20 +617,115 @@ def _reward_variants(
         reward_cls(**params)  # checks names and types of the parameters
     except ConfigError as exc:
         problems.append(f"{key}.params: {exc}")
+    methods = {name: c.obj for name, c in host.components("methods").items()}
+    if not protocol:
+        for only in ("methods", "anchor", "anchors"):
+            if only in entry:
+                problems.append(
+                    f"{key}.{only}: needs [matrix] finetune_steps (methods, strengths and "
+                    f"anchors fine-tune a base; docs/protocol.md)"
+                )
+    sweep = _sweep(entry, key, matrix, reward_cls, methods, problems, protocol)
+    mode_params = entry.get("mode_params", {})
+    if not isinstance(mode_params, dict):
+        problems.append(f"{key}.mode_params: must be a table, got {mode_params!r}")
+        mode_params = {}
+    for mode in dict.fromkeys(mode for mode, _ in sweep):
+        method = methods[mode]
+        allowed = set(method.options) - ({"n"} if method.strength_name == "n" else set())
+        unknown_options = set(mode_params) - allowed
+        if unknown_options:
+            problems.append(
+                f"{key}.mode_params: mode {mode!r} has no option "
+                f"{', '.join(sorted(unknown_options))} (options: "
+                f"{', '.join(sorted(allowed)) or 'none'})"
+            )
+    if not protocol:
+        return [
+            {
+                "reward": name,
+                "reward_params": params,
+                "mode": mode,
+                "reward_weight": lam,
+                "mode_params": mode_params,
+            }
+            for mode, lam in sweep
+        ]
+    anchors = _anchors(entry, key, problems)
+    variants = []
+    for mode, strength in sweep:
+        method = methods[mode]
+        fields = method.strength_settings(strength)
+        for anchor in anchors:
+            variants.append(
+                {
+                    "reward": name,
+                    "reward_params": params,
+                    "mode": mode,
+                    **fields,
+                    "mode_params": {**mode_params, **fields.get("mode_params", {})},
+                    "reward_anchor": anchor,
+                    "protocol": {
+                        "method": mode,
+                        "strength": strength,
+                        "strength_name": method.strength_name,
+                        "anchor": anchor,
+                        "uses_real_data": bool(method.uses_real_data),
+                        "trains": bool(method.trains),
+                    },
+                }
+            )
+    return variants
+
+
+def _sweep(
+    entry: dict[str, Any],
+    key: str,
+    matrix: dict[str, Any],
+    reward_cls: Any,
+    methods: dict[str, Any],
+    problems: list[str],
+    protocol: bool,
+) -> list[tuple[str, float]]:
+    """The (method, strength) pairs of a reward entry: ``methods = { backprop = [0.3, 1] }``
+    (base protocol), or ``modes`` x ``lambdas``."""
+    if protocol and "methods" in entry:
+        table = entry["methods"]
+        if "modes" in entry or "mode" in entry or "lambdas" in entry or "lambda" in entry:
+            problems.append(f"{key}: give methods, or modes and lambdas, not both")
+        if not isinstance(table, dict) or not table:
+            problems.append(
+                f"{key}.methods: must be a table of method = [strengths], got {table!r}"
+            )
+            return []
+        pairs: list[tuple[str, float]] = []
+        for mode, given in table.items():
+            if not _applicable(mode, reward_cls, methods, f"{key}.methods.{mode}", problems):
+                continue
+            values = given if isinstance(given, list) else [given]
+            strengths = _number_list({mode: values}, mode, problems, f"{key}.methods")
+            if methods[mode].strength_name == "n" and not all(
+                v >= 1 and float(v).is_integer() for v in strengths
+            ):
+                problems.append(
+                    f"{key}.methods.{mode}: n must be whole numbers >= 1, got {given!r}"
+                )
+                continue
+            pairs += [(mode, v) for v in strengths]
+        return pairs
     modes = entry.get("modes", [entry["mode"]] if "mode" in entry else matrix.get("modes"))
     if modes is None:
         modes = [reward_cls.default_mode]
     if not isinstance(modes, list) or not all(isinstance(m, str) for m in modes):
         problems.append(f"{key}.modes: must be a list of strings, got {modes!r}")
         modes = []
-    methods = {name: c.obj for name, c in host.components("methods").items()}
+    modes = [m for m in modes if _applicable(m, reward_cls, methods, f"{key}.modes", problems)]
     for mode in modes:
-        if mode not in methods:
+        if methods[mode].strength_name != "lambda":
             problems.append(
-                f"{key}.modes: unknown mode {mode!r} (modes: {', '.join(sorted(methods))})"
+                f"{key}.modes: {mode!r}'s strength is {methods[mode].strength_name}, not "
+                f"lambda; give it as methods = {{ {mode} = [...] }} with finetune_steps"
             )
-        elif methods[mode].needs_differentiable_reward and not reward_cls.differentiable:
-            problems.append(f"{key}.modes: reward {name!r} is not differentiable, so not {mode!r}")
     if "lambdas" in entry:
         lambdas = _number_list(entry, "lambdas", problems, key)
     elif "lambda" in entry:
@@ -424,28 +734,26 @@ def _reward_variants(
         lambdas = _number_list(matrix, "lambdas", problems, "matrix")
     else:
         lambdas = [reward_cls.default_lambda]
-    mode_params = entry.get("mode_params", {})
-    if not isinstance(mode_params, dict):
-        problems.append(f"{key}.mode_params: must be a table, got {mode_params!r}")
-        mode_params = {}
-    for mode in modes:
-        unknown_options = (
-            set(mode_params) - set(methods[mode].options) if mode in methods else set()
-        )
-        if unknown_options:
-            problems.append(
-                f"{key}.mode_params: mode {mode!r} has no option "
-                f"{', '.join(sorted(unknown_options))} (options: "
-                f"{', '.join(sorted(methods[mode].options)) or 'none'})"
-            )
-    return [
-        {
-            "reward": name,
-            "reward_params": params,
-            "mode": mode,
-            "reward_weight": lam,
-            "mode_params": mode_params,
-        }
-        for mode in modes
-        for lam in lambdas
-    ]
+    return [(mode, lam) for mode in modes for lam in lambdas]
+
+
+def _applicable(
+    mode: str, reward_cls: Any, methods: dict[str, Any], key: str, problems: list[str]
+) -> bool:
+    if mode not in methods:
+        problems.append(f"{key}: unknown method {mode!r} (methods: {', '.join(sorted(methods))})")
+        return False
+    reason = methods[mode].not_applicable(reward_cls)
+    if reason:
+        problems.append(f"{key}: {reason}")
+        return False
+    return True
+
+
+def _anchors(entry: dict[str, Any], key: str, problems: list[str]) -> list[float]:
+    """The KL-anchor weights toward the base (reward_anchor): one curve per anchor."""
+    if "anchors" in entry:
+        return _number_list(entry, "anchors", problems, key)
+    if "anchor" in entry:
+        return _number_list({"anchor": [entry["anchor"]]}, "anchor", problems, key)
+    return [0.0]

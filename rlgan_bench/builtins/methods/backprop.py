@@ -11,6 +11,7 @@ from rlgan_bench.api import RewardMode, hookimpl
 
 class Backprop(RewardMode):
     name = "backprop"
+    summary = "the gradient of R(G(z)) through the reward network (as DRaFT, ReFL)"
     needs_differentiable_reward = True
 
     def reward_loss(

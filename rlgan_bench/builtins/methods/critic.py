@@ -39,6 +39,7 @@ class Surrogate(nn.Module):
 
 class Critic(RewardMode):
     name = "critic"
+    summary = "a differentiable surrogate of R fitted online, climbed by backprop"
     options = {
         "sigma": 0.1,
         "noise_scale": 4,

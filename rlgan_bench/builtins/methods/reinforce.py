@@ -20,6 +20,7 @@ from rlgan_bench.api import GaussianPolicyMode, hookimpl, log_prob, pixels
 
 class Reinforce(GaussianPolicyMode):
     name = "reinforce"
+    summary = "score-function policy gradient with a baseline, for black-box rewards"
 
     def reward_loss(
         self, generator: nn.Module, z: Tensor, fake: Tensor, generate: Callable[[Tensor], Tensor]
