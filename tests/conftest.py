@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.hookspecs import hookimpl
 from rlgan_bench.host import PluginHost, reset_host
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -32,6 +33,27 @@ def tiny_config(**overrides) -> TrainConfig:
     )
     values.update(overrides)
     return TrainConfig(**values)
+
+
+class StartingWeights:
+    """A plugin that copies the models as each run's first training step finds them:
+    ``weights`` the last run's, ``seen[out_dir]`` every run's (generator, critic, EMA)."""
+
+    def __init__(self) -> None:
+        self.weights: dict[str, dict[str, torch.Tensor]] = {}
+        self.seen: dict[str, dict[str, dict[str, torch.Tensor]]] = {}
+
+    @hookimpl
+    def rlgan_run_start(self, run):
+        self.weights = {
+            name: {k: v.detach().clone() for k, v in model.state_dict().items()}
+            for name, model in [
+                ("generator", run.generator),
+                ("critic", run.critic),
+                ("ema_generator", run.ema_generator),
+            ]
+        }
+        self.seen[str(run.out_dir)] = self.weights
 
 
 def pip_install_target(project: Path, target: Path) -> None:

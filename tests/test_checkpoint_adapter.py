@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import pip_install_target
+from conftest import StartingWeights, pip_install_target
 
 from rlgan_bench.cli import cli
 from rlgan_bench.core.config import TrainConfig
-from rlgan_bench.hookspecs import hookimpl
 from rlgan_bench.host import get_host, reset_host
 from rlgan_bench.training.trainer import Trainer
 
@@ -67,21 +66,6 @@ def imported(plugin, tmp_path_factory):
     base = folder / "base.pt"
     assert plugin([netg_path, netd_path, "-o", str(base)]) == 0
     return netG.state_dict(), netD.state_dict(), base
-
-
-class StartingWeights:
-    """Copies of the models as the first training step finds them."""
-
-    @hookimpl
-    def rlgan_run_start(self, run):
-        self.weights = {
-            name: {k: v.detach().clone() for k, v in model.state_dict().items()}
-            for name, model in [
-                ("generator", run.generator),
-                ("critic", run.critic),
-                ("ema_generator", run.ema_generator),
-            ]
-        }
 
 
 def assert_equal_state(a, b):

@@ -163,6 +163,25 @@ def _dash(pattern: str) -> Markup:
     return Markup(' stroke-dasharray="{}"').format(pattern) if pattern else Markup("")
 
 
+def legend_entry(lx: float, ly: float, label: str, color: str, pattern: str = "") -> Markup:
+    """A legend item at (lx, ly): a short line in the series' colour and dash, its label."""
+    return Markup(
+        '<line x1="{lx:.1f}" y1="{ly:.1f}" x2="{end:.1f}" y2="{ly:.1f}" stroke="{color}" '
+        'stroke-width="2"{dash}/><text x="{tx:.1f}" y="{ty:.1f}" fill="{text}">{label}'
+        "</text>"
+    ).format(
+        lx=lx,
+        ly=ly - 4,
+        end=lx + 18,
+        color=color,
+        dash=_dash(pattern),
+        tx=lx + 22,
+        ty=ly,
+        text=TEXT_COLOR,
+        label=label,
+    )
+
+
 @dataclass
 class Series:
     label: str
@@ -202,23 +221,7 @@ def line_chart(
     body = frame.axes(xlabel, ylabel)
     for index, (label, color, pattern) in enumerate(legend):
         lx, ly = 56 + (index % 3) * ((width - 60) / 3), 30 + 15 * (index // 3)
-        body.append(
-            Markup(
-                '<line x1="{lx:.1f}" y1="{ly:.1f}" x2="{end:.1f}" y2="{ly:.1f}" stroke="{color}" '
-                'stroke-width="2"{dash}/><text x="{tx:.1f}" y="{ty:.1f}" fill="{text}">{label}'
-                "</text>"
-            ).format(
-                lx=lx,
-                ly=ly - 4,
-                end=lx + 18,
-                color=color,
-                dash=_dash(pattern),
-                tx=lx + 22,
-                ty=ly,
-                text=TEXT_COLOR,
-                label=label,
-            )
-        )
+        body.append(legend_entry(lx, ly, label, color, pattern))
     for item in series:
         if item.band:
             upper = [(x, hi) for x, _, hi in item.band]
@@ -443,23 +446,7 @@ def frontier_chart(
     for index, (label, color, pattern) in enumerate(legend):
         lx = 62 + (index % columns) * ((width - 66) / columns)
         ly = 30 + 15 * (index // columns)
-        body.append(
-            Markup(
-                '<line x1="{lx:.1f}" y1="{ly:.1f}" x2="{end:.1f}" y2="{ly:.1f}" stroke="{color}" '
-                'stroke-width="2"{dash}/><text x="{tx:.1f}" y="{ty:.1f}" fill="{text}">{label}'
-                "</text>"
-            ).format(
-                lx=lx,
-                ly=ly - 4,
-                end=lx + 18,
-                color=color,
-                dash=_dash(pattern),
-                tx=lx + 22,
-                ty=ly,
-                text=TEXT_COLOR,
-                label=label,
-            )
-        )
+        body.append(legend_entry(lx, ly, label, color, pattern))
     for value, horizontal in ((0.0, True), (0.0, False)):
         inside = frame.y_range if horizontal else frame.x_range
         if not inside[0] <= value <= inside[1]:

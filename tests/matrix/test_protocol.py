@@ -10,6 +10,7 @@ from typing import ClassVar
 
 import pytest
 import torch
+from conftest import StartingWeights
 from torch import Tensor
 
 from rlgan_bench.api import Reward
@@ -170,20 +171,6 @@ def test_methods_need_the_base_protocol(host):
 
 
 # --- a real tiny matrix ---------------------------------------------------------------------
-
-
-class StartingWeights:
-    """The generator and critic each run of the process starts training from."""
-
-    def __init__(self):
-        self.seen: dict[str, dict[str, dict[str, Tensor]]] = {}
-
-    @hookimpl
-    def rlgan_run_start(self, run):
-        self.seen[str(run.out_dir)] = {
-            name: {k: v.detach().clone() for k, v in model.state_dict().items()}
-            for name, model in (("generator", run.generator), ("critic", run.critic))
-        }
 
 
 @pytest.fixture(scope="module")

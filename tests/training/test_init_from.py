@@ -9,7 +9,7 @@ import shutil
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import tiny_config
+from conftest import StartingWeights, tiny_config
 
 from rlgan_bench.cli import cli
 from rlgan_bench.core.config import TrainConfig
@@ -32,21 +32,6 @@ def base(tmp_path_factory):
     out = tmp_path_factory.mktemp("bases") / "base"
     Trainer(tiny_config(steps=4, seed=3), out, quiet=True).run()
     return out
-
-
-class StartingWeights:
-    """Copies of the models as the first training step will find them."""
-
-    @hookimpl
-    def rlgan_run_start(self, run):
-        self.weights = {
-            name: {k: v.detach().clone() for k, v in model.state_dict().items()}
-            for name, model in [
-                ("generator", run.generator),
-                ("critic", run.critic),
-                ("ema_generator", run.ema_generator),
-            ]
-        }
 
 
 def host_with(plugin) -> PluginHost:
