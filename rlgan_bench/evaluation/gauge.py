@@ -274,11 +274,19 @@ def drift(
     device: torch.device,
     batch_size: int,
     target: int | None,
+    extractor: str = EVAL_DEFAULTS["extractor"],
+    fid_resize: str = EVAL_DEFAULTS["fid_resize"],
 ) -> dict[str, Any]:
     """Quality drift of ``after`` against ``before`` (uint8 samples of the reward run and of
-    the lambda = 0 run): FID, precision, recall, within-class variety."""
+    the lambda = 0 run): FID, precision, recall, within-class variety; measured with the
+    evaluation's ``extractor`` and ``fid_resize`` (a matrix's [eval])."""
 
-    options: dict[str, Any] = {"device": str(device), "batch_size": batch_size}
+    options: dict[str, Any] = {
+        "device": str(device),
+        "batch_size": batch_size,
+        "extractor": extractor,
+        "fid_resize": fid_resize,
+    }
     scored = {
         name: score_samples(images, real, dataset, host=host, metrics=("fid", "prc"), **options)
         for name, images in (("run", after), ("baseline", before))
@@ -297,6 +305,7 @@ def drift(
     record = (scored["run"]["metrics"].get("fid") or {}).get("record") or {}
     out["extractor"] = record.get("extractor")
     out["extractor_sha256"] = record.get("extractor_sha256")
+    out["fid_resize"] = record.get("fid_resize")
 
     fid: dict[str, Any] = {"basis": "all samples vs the held-out split", **out["fid_all"]}
     if is_digit_dataset(dataset.name):
@@ -414,6 +423,8 @@ def measure(
     device: str | torch.device = "auto",
     baseline_cell: str | None = None,
     calibrated: bool = False,
+    extractor: str = EVAL_DEFAULTS["extractor"],
+    fid_resize: str = EVAL_DEFAULTS["fid_resize"],
 ) -> RewardAudit:
     """The ``reward_audit`` section of the run in ``run_dir`` against the lambda = 0 run in
     ``baseline_dir`` (``None``: a ``no-baseline`` section).
@@ -493,7 +504,9 @@ def measure(
     audited = primary.target_class(params) if primary else None
     target = audited if audited is not None else component.obj.target_class(params)
 
-    quality = drift(after, before, real, dataset, host, device, batch_size, target)
+    quality = drift(
+        after, before, real, dataset, host, device, batch_size, target, extractor, fid_resize
+    )
     claimed_n = claimed.normalised
     verified_n = verified.normalised if verified else None
     gap = claimed_n - verified_n if claimed_n is not None and verified_n is not None else None

@@ -279,6 +279,8 @@ def audit_section(
                 host=host,
                 samples=int(settings.get("samples", MATRIX_EVAL_SAMPLES)),
                 batch_size=int(settings.get("batch_size", EVAL_DEFAULTS["batch_size"])),
+                extractor=str(settings.get("extractor", EVAL_DEFAULTS["extractor"])),
+                fid_resize=str(settings.get("fid_resize", EVAL_DEFAULTS["fid_resize"])),
                 device=device,
                 baseline_cell=found[0],
             )

@@ -69,6 +69,16 @@ def test_calibrated_sections_give_no_per_cell_verdict(runs):
     assert within["estimator"] == expected
 
 
+def test_the_gauge_measures_with_the_evaluations_resize(runs):
+    base, tuned = runs
+    default = measure(runs, True)
+    clean = gauge.measure(
+        tuned, base, samples=40, batch_size=40, device="cpu", calibrated=True, fid_resize="clean"
+    )
+    assert default.drift["fid_resize"] == "torch-fidelity"
+    assert clean.drift["fid_resize"] == "clean"
+
+
 def test_calibrated_without_a_baseline_is_not_measured(runs):
     _, tuned = runs
     section = gauge.measure(tuned, None, samples=40, device="cpu", calibrated=True)
