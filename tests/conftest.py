@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -9,10 +10,22 @@ import pytest
 import torch
 
 from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.evaluation import memo
 from rlgan_bench.hookspecs import hookimpl
 from rlgan_bench.host import PluginHost, reset_host
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parents[1]
+
+
+def load_script(name: str):
+    """``scripts/<name>.py`` as a module (the scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 # The test models are tiny: one thread each avoids two processes oversubscribing 2 cores.
 torch.set_num_threads(1)
@@ -122,6 +135,12 @@ def _private_feature_cache(tmp_path_factory):
         os.environ.pop("RLGAN_BENCH_CACHE", None)
     else:
         os.environ["RLGAN_BENCH_CACHE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_measurements():
+    """Each test measures from scratch: a test may register another reward under a name."""
+    memo.forget()
 
 
 @pytest.fixture

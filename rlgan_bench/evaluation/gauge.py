@@ -31,6 +31,7 @@ matrix cell's ``result.json``) as ``reward_audit``.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import statistics
 from pathlib import Path
@@ -52,6 +53,7 @@ from rlgan_bench.core.records import Gain, RewardAudit, read_eval, write_eval
 from rlgan_bench.core.runtime import resolve_device
 from rlgan_bench.evaluation.audits import applicable
 from rlgan_bench.evaluation.evaluate import EVAL_FILE, generate, load_run, score_samples
+from rlgan_bench.evaluation.memo import images_key, remembered
 from rlgan_bench.host import get_host
 
 SECTION = "reward_audit"
@@ -251,6 +253,16 @@ def _mean_cosine_distance(features: Tensor) -> float | None:
     return float(mean_cosine_distance(features).mean())
 
 
+def _once(kind: str, images: Tensor, labels: tuple[Any, ...], compute: Any) -> Any:
+    """``compute()`` of ``images``, once per process for the same images and ``labels``: the
+    base's and the real images' numbers are the same for every cell of a base."""
+    return remembered((kind, images_key(images), *labels), compute)
+
+
+def _labels(options: dict[str, Any]) -> str:
+    return json.dumps(options, sort_keys=True, default=str)
+
+
 def _value(scores: dict[str, Any], metric: str, key: str) -> float | None:
     entry = scores["metrics"].get(metric) or {}
     if entry.get("status") != "ok":
@@ -287,8 +299,18 @@ def drift(
         "extractor": extractor,
         "fid_resize": fid_resize,
     }
+    real_key = images_key(real.images)
+
+    def scores(images: Tensor, subset: Any, subset_key: str, metrics: tuple[str, ...]) -> Any:
+        return _once(
+            "scores",
+            images,
+            (subset_key, dataset.name, metrics, _labels(options)),
+            lambda: score_samples(images, subset, dataset, host=host, metrics=metrics, **options),
+        )
+
     scored = {
-        name: score_samples(images, real, dataset, host=host, metrics=("fid", "prc"), **options)
+        name: scores(images, real, real_key, ("fid", "prc"))
         for name, images in (("run", after), ("baseline", before))
     }
     out: dict[str, Any] = {}
@@ -312,7 +334,12 @@ def drift(
         net = cached_eval_net(device)
 
         def features(images: Tensor) -> Tensor:
-            return batched(net.features, images.float().div(127.5).sub(1.0), device)
+            return _once(
+                "eval-features",
+                images,
+                (str(device),),
+                lambda: batched(net.features, images.float().div(127.5).sub(1.0), device),
+            )
 
         feats = {"run": features(after), "baseline": features(before)}
         real_feats = features(real.images)
@@ -332,7 +359,7 @@ def drift(
                 target,
                 int(feats["run"].shape[1]),
                 lambda images, subset, metric: _value(
-                    score_samples(images, subset, dataset, host=host, metrics=(metric,), **options),
+                    scores(images, subset, images_key(subset.images), (metric,)),
                     metric,
                     "fid" if metric == "fid" else "kid_mean",
                 ),
@@ -480,7 +507,13 @@ def measure(
     component = host.get("rewards", name)
     reward = component.obj(**params)
     reward.setup(device, shape["image_size"], shape["channels"])
-    values = {k: reward_scores(reward, v, device, batch_size) for k, v in as_float.items()}
+    reward_labels = (name, _labels(params), batch_size, str(device))
+    values = {
+        k: _once(
+            "reward", v, reward_labels, lambda v=v: reward_scores(reward, v, device, batch_size)
+        )
+        for k, v in as_float.items()
+    }
     claimed = _gain(
         float(values["baseline"].mean()),
         float(values["run"].mean()),
@@ -491,10 +524,16 @@ def measure(
     audits, skipped = applicable(host, name, params, dataset.name)
     measured: dict[str, Gain] = {}
     for audit in audits:
+        labels = (audit.name, _labels(params), str(device))
+
+        def audited(kind: str, images: Tensor, audit: Audit = audit, labels=labels) -> Any:
+            method = audit.spread if kind == "spread" else audit.measure
+            return _once(f"audit-{kind}", images, labels, lambda: method(images, params, device))
+
         measured[audit.name] = _gain(
-            audit.measure(as_float["baseline"], params, device),
-            audit.measure(as_float["run"], params, device),
-            audit.spread(as_float["real"], params, device),
+            audited("measure", as_float["baseline"]),
+            audited("measure", as_float["run"]),
+            audited("spread", as_float["real"]),
             description=audit.description,
             exact=bool(audit.exact),
         )

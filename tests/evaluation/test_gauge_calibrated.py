@@ -14,7 +14,7 @@ from conftest import tiny_config
 from rlgan_bench.core.digits import load_digits
 from rlgan_bench.core.nets.digit_nets import EVAL_NET
 from rlgan_bench.core.records import RewardAudit
-from rlgan_bench.evaluation import gauge
+from rlgan_bench.evaluation import gauge, memo
 from rlgan_bench.evaluation.evaluate import evaluate
 from rlgan_bench.host import get_host
 from rlgan_bench.training.trainer import Trainer
@@ -77,6 +77,40 @@ def test_the_gauge_measures_with_the_evaluations_resize(runs):
     )
     assert default.drift["fid_resize"] == "torch-fidelity"
     assert clean.drift["fid_resize"] == "clean"
+
+
+def test_the_base_side_is_measured_once_per_base(runs, tmp_path, monkeypatch):
+    """The second cell of a base reuses the base's and the real images' numbers (reward,
+    audit, FID, features) and gets the very section a cold process measures."""
+    base, tuned = runs
+    other = tmp_path / "other"
+    reward = {"reward": "classifier", "reward_params": {"target": 7}, "reward_weight": 0.3}
+    Trainer(tiny_config(**reward, reward_start=0), other, quiet=True).run()
+    memo.forget()
+    measure((base, other), True)  # the first cell of the base: every number computed
+    computed: list[int] = []
+    reward_scores = gauge.reward_scores
+    monkeypatch.setattr(
+        gauge, "reward_scores", lambda *a, **k: computed.append(len(a[1])) or reward_scores(*a, **k)
+    )
+    warm = measure(runs, True)
+    assert computed == [40]  # the tuned run's 40 samples; the base's and the real ones remembered
+    memo.forget()
+    cold = measure(runs, True)
+    assert len(computed) == 4 and warm == cold
+
+
+def test_remembered_measurements_are_keyed_by_the_images():
+    images = torch.zeros(4, 1, 8, 8, dtype=torch.uint8)
+    changed = images.clone()
+    changed[3, 0, 7, 7] = 1
+    assert memo.images_key(images) == memo.images_key(images.clone())
+    assert memo.images_key(images) != memo.images_key(changed)
+    assert memo.images_key(images) != memo.images_key(images.float())
+    memo.forget()
+    assert memo.remembered(("k", memo.images_key(images)), lambda: 1) == 1
+    assert memo.remembered(("k", memo.images_key(images)), lambda: 2) == 1
+    assert memo.remembered(("k", memo.images_key(changed)), lambda: 3) == 3
 
 
 def test_calibrated_without_a_baseline_is_not_measured(runs):
