@@ -122,8 +122,29 @@ def check(root: Path = ROOT, rows: int = ROWS) -> str | None:
     return None
 
 
+#: headless Chromium with no first-run work, network or GPU (tests/report/test_report_browser.py
+#: drives it with the same flags)
+HEADLESS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+)
+
+
+def chromium_command(chromium: str, page: Path, profile: Path, *args: str) -> list[str]:
+    """The command that opens ``page`` headless, with its own ``profile`` folder."""
+    return [chromium, *HEADLESS, f"--user-data-dir={profile}", *args, page.resolve().as_uri()]
+
+
 def find_chromium() -> str | None:
-    """The same lookup as tests/report/test_report_browser.py."""
+    """Debian's ``chromium`` (or ``chromium-browser``) on the PATH."""
     for name in ("chromium", "chromium-browser"):
         path = shutil.which(name)
         if path:
@@ -135,24 +156,14 @@ def screenshot(chromium: str, page: Path, png: Path, width: int, height: int) ->
     """The top ``width`` x ``height`` pixels of ``page`` as drawn by headless Chromium."""
     with tempfile.TemporaryDirectory() as scratch:
         shot = Path(scratch) / "shot.png"
-        command = [
+        command = chromium_command(
             chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--hide-scrollbars",
+            page,
+            Path(scratch) / "profile",
             "--force-device-scale-factor=1",
-            f"--user-data-dir={Path(scratch) / 'profile'}",
             f"--window-size={width},{height}",
             f"--screenshot={shot}",
-            page.resolve().as_uri(),
-        ]
+        )
         result = subprocess.run(command, capture_output=True, text=True, timeout=120)
         if result.returncode != 0 or not shot.is_file():
             tail = (result.stderr.strip().splitlines() or ["no output"])[-1]

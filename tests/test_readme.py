@@ -5,12 +5,12 @@ command of the CLI."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import load_script
 from PIL import Image
 
 from rlgan_bench.cli import cli
@@ -19,17 +19,7 @@ ROOT = Path(__file__).parents[1]
 MINUTES = re.compile(r"(\d+)\s*min(?:utes?)?\b")
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location(
-        "readme_figures", ROOT / "scripts/readme_figures.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-figures = load_script()
+figures = load_script("readme_figures")
 
 
 def first_screen(text: str) -> str:

@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 from PIL import Image
 from test_report import EVIL, make_results
 
@@ -26,15 +27,8 @@ FRONT = (0xD6, 0x27, 0x28)  # the Pareto front's red
 FIRST_ROW = (0xEE, 0xF6, 0xEE)  # the background of the leaderboard's first row
 
 
-def find_chromium() -> str | None:
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-
-
-CHROMIUM = find_chromium()
+figures = load_script("readme_figures")
+CHROMIUM = figures.find_chromium()
 pytestmark = [
     pytest.mark.slow,  # starts Chromium
     pytest.mark.skipif(
@@ -46,22 +40,7 @@ pytestmark = [
 
 def chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     assert CHROMIUM is not None, "CI is set but chromium is not installed"
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        *args,
-        page.as_uri(),
-    ]
+    command = figures.chromium_command(CHROMIUM, page, profile, *args)
     return subprocess.run(command, capture_output=True, timeout=90, check=True)
 
 
