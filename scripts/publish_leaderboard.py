@@ -12,7 +12,12 @@ from pathlib import Path
 
 
 def publish(results: Path, target: Path) -> None:
+    """Replace ``target``'s reports and cells by those of ``results``: cells of an earlier
+    publication that the new results lack are removed, so a board never mixes two runs."""
+    if not (results / "cells").is_dir():
+        sys.exit(f"{results} has no cells/ folder: give the --out folder of `rlgan-bench run`")
     target.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(target / "cells", ignore_errors=True)
     for name in ("report.md", "report.html", "report.json", "matrix.json"):
         if (results / name).exists():
             shutil.copyfile(results / name, target / name)
