@@ -526,14 +526,14 @@ def measure(
     for audit in audits:
         labels = (audit.name, _labels(params), str(device))
 
-        def audited(kind: str, images: Tensor, audit: Audit = audit, labels=labels) -> Any:
+        def audit_value(kind: str, images: Tensor, audit: Audit = audit, labels=labels) -> Any:
             method = audit.spread if kind == "spread" else audit.measure
             return _once(f"audit-{kind}", images, labels, lambda: method(images, params, device))
 
         measured[audit.name] = _gain(
-            audited("measure", as_float["baseline"]),
-            audited("measure", as_float["run"]),
-            audited("spread", as_float["real"]),
+            audit_value("measure", as_float["baseline"]),
+            audit_value("measure", as_float["run"]),
+            audit_value("spread", as_float["real"]),
             description=audit.description,
             exact=bool(audit.exact),
         )
