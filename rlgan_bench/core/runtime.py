@@ -27,12 +27,21 @@ def seed_everything(seed: int, device: torch.device) -> None:
 
 
 def environment() -> dict[str, Any]:
+    """The versions and the machine a run's numbers came from. Results repeat bit for bit only
+    where the torch build, the CPU capability (the SIMD kernels torch picked: AVX512, AVX2,
+    DEFAULT...; ``ATEN_CPU_CAPABILITY`` lowers it) and the thread count all match; elsewhere
+    they agree within seed noise (README, "How results reproduce")."""
     return {
         "rlgan_bench": __version__,
         "torch": torch.__version__,
+        "torch_git": torch.version.git_version,
         "cuda": torch.version.cuda,
         "torch_fidelity": metadata.version("torch-fidelity"),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "torch_threads": torch.get_num_threads(),
+        "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
         "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
     }
