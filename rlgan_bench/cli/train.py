@@ -193,6 +193,7 @@ def train(
                 f"without --reward, {', '.join(unused)} would have no effect; add --reward NAME "
                 f"or leave them out"
             )
+    config.validate(names=FLAGS)  # the Trainer checks it again, naming the fields
     trainer = Trainer(config, out_dir, host=host_from(ctx), quiet=quiet)
     summary = trainer.run(resume=resume)
     click.echo(
@@ -200,3 +201,10 @@ def train(
         f"({summary['steps_per_s']:.1f} steps/s on {summary['device']}); "
         f"samples: {out_dir}/samples.png"
     )
+
+
+#: TrainConfig field -> the flag that sets it, so that a bad value is reported by its flag
+FLAGS: dict[str, str] = {
+    **{p.name: p.opts[0] for p in train.params if isinstance(p, click.Option) and p.name},
+    "amp": "--no-amp",
+}

@@ -6,6 +6,7 @@ import copy
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -23,6 +24,8 @@ LATER_DEFAULTS: dict[str, Any] = {
 }
 #: the built-in experiment trackers ``log_to`` may name (optional extras of the package)
 TRACKERS = ("tensorboard", "wandb")
+#: how :meth:`TrainConfig.validate` names a setting by default (else by its field name)
+FIELD_LABELS = {"reward_weight": "lambda (reward_weight)"}
 
 
 @dataclass
@@ -75,7 +78,16 @@ class TrainConfig:
     # (fine-tuning a base); part of the digest, so a run from another base is another run
     init_from: str | None = None
 
-    def validate(self) -> TrainConfig:
+    def validate(self, names: Mapping[str, str] | None = None) -> TrainConfig:
+        """Check every setting; raise one ConfigError listing each problem.
+
+        ``names``: how the message names a setting where it was given, e.g. its command-line
+        flag (``{"steps": "--steps"}``); a setting not in it is named by its field (its key in a
+        matrix's ``[run]``)."""
+
+        def name(key: str) -> str:
+            return (names or {}).get(key, FIELD_LABELS.get(key, key))
+
         problems = []
         for key in (
             "steps",
@@ -88,58 +100,64 @@ class TrainConfig:
         ):
             value = getattr(self, key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                problems.append(f"{key} must be a positive integer, got {value!r}")
+                problems.append(f"{name(key)} must be a positive integer, got {value!r}")
         for key in ("reward_warmup", "reward_start", "seed"):
             value = getattr(self, key)
             if key != "seed" and value is None:
                 continue
             if not isinstance(value, int) or value < 0:
-                problems.append(f"{key} must be a non-negative integer, got {value!r}")
+                problems.append(f"{name(key)} must be a non-negative integer, got {value!r}")
         if self.image_size not in (32, 64):
-            problems.append(f"image_size must be 32 or 64, got {self.image_size!r}")
+            problems.append(f"{name('image_size')} must be 32 or 64, got {self.image_size!r}")
         if self.channels not in (None, 1, 3):
-            problems.append(f"channels must be 1 or 3, got {self.channels!r}")
+            problems.append(f"{name('channels')} must be 1 or 3, got {self.channels!r}")
         if not _finite_number(self.ema_decay) or not 0.0 <= self.ema_decay < 1.0:
-            problems.append(f"ema_decay must be a number in [0, 1), got {self.ema_decay!r}")
+            problems.append(
+                f"{name('ema_decay')} must be a number in [0, 1), got {self.ema_decay!r}"
+            )
         for key in ("reward_tilt", "reward_anchor", "reward_weight"):
             value = getattr(self, key)
             # NaN passes `< 0` and would reach config.json (not JSON) and the loss
             if value is not None and (not _finite_number(value) or value < 0):
-                label = "lambda (reward_weight)" if key == "reward_weight" else key
-                problems.append(f"{label} must be a finite number >= 0, got {value!r}")
+                problems.append(f"{name(key)} must be a finite number >= 0, got {value!r}")
         for key in ("backbone_params", "reward_params", "mode_params"):
             if not isinstance(getattr(self, key), dict):
-                problems.append(f"{key} must be a table, got {getattr(self, key)!r}")
+                problems.append(f"{name(key)} must be a table, got {getattr(self, key)!r}")
         if self.reward is None and (self.reward_weight or self.reward_params):
-            problems.append("a reward weight or reward parameters were given without --reward")
+            problems.append(
+                f"{name('reward_weight')} or {name('reward_params')} given without {name('reward')}"
+            )
         audit_every = self.audit_every
         if not isinstance(audit_every, int) or isinstance(audit_every, bool) or audit_every < 0:
-            problems.append(f"audit_every must be an integer >= 0, got {audit_every!r}")
+            problems.append(f"{name('audit_every')} must be an integer >= 0, got {audit_every!r}")
         if (
             not isinstance(self.audit_samples, int)
             or isinstance(self.audit_samples, bool)
             or self.audit_samples < 2
         ):
-            problems.append(f"audit_samples must be an integer >= 2, got {self.audit_samples!r}")
+            problems.append(
+                f"{name('audit_samples')} must be an integer >= 2, got {self.audit_samples!r}"
+            )
         if self.keep_best not in KEEP_BEST:
-            problems.append(f"keep_best must be audit or reward, got {self.keep_best!r}")
+            problems.append(f"{name('keep_best')} must be audit or reward, got {self.keep_best!r}")
         elif self.keep_best is not None and not self.audit_every:
             problems.append(
-                "keep_best needs audits during training: set audit_every > 0 (--audit-every K)"
+                f"{name('keep_best')} needs audits during training: set {name('audit_every')} > 0"
             )
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
-            problems.append(f"device must be auto, cpu or cuda[:N], got {self.device!r}")
+            problems.append(f"{name('device')} must be auto, cpu or cuda[:N], got {self.device!r}")
         if not isinstance(self.log_to, (list, tuple)) or not all(
-            name in TRACKERS for name in self.log_to
+            tracker in TRACKERS for tracker in self.log_to
         ):
             problems.append(
-                f"log_to must be a list of trackers from {', '.join(TRACKERS)}, got {self.log_to!r}"
+                f"{name('log_to')} must be a list of trackers from {', '.join(TRACKERS)}, "
+                f"got {self.log_to!r}"
             )
         if self.init_from is not None and (
             not isinstance(self.init_from, str) or not self.init_from.strip()
         ):
             problems.append(
-                f"init_from must be the path of a run folder or a checkpoint file, "
+                f"{name('init_from')} must be the path of a run folder or a checkpoint file, "
                 f"got {self.init_from!r}"
             )
         if problems:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import sys
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -43,12 +44,13 @@ from rlgan_bench.core.defaults import (
     EVAL_DEFAULTS,
     EXTRACTOR_CHOICES,
     FID_RESIZE_CHOICES,
-    FIDELITY_METRICS,
     MATRIX_EVAL_SAMPLES,
     OPTION_READERS,
+    resolve,
 )
 from rlgan_bench.core.errors import ConfigError, RlganError
 from rlgan_bench.core.records import ROLE_BASE, ROLE_CONTROL, ROLE_FINETUNE, Protocol
+from rlgan_bench.evaluation.audits import applicable
 from rlgan_bench.host import PluginHost
 from rlgan_bench.training import init_from
 
@@ -251,7 +253,7 @@ def build_matrix(
     with its key."""
     problems: list[str] = []
     raw = json.loads(json.dumps(raw))  # a deep copy we may edit
-    overrides = overrides or {}
+    overrides = _checked_overrides(overrides or {}, problems)
     for section in set(raw) - {"run", "eval", "matrix"}:
         problems.append(f"[{section}]: unknown section (sections: run, eval, matrix)")
     run = dict(raw.get("run", {}))
@@ -271,19 +273,18 @@ def build_matrix(
         problems.append(f"matrix.{key}: unknown key (keys: {', '.join(sorted(MATRIX_KEYS))})")
 
     base = {k: v for k, v in run.items() if k in RUN_KEYS}
+    # command-line overrides beat the backbone tables; mode options merge [run] < backbone < reward
+    run_overrides = {k: v for k, v in overrides.items() if k != "seeds"}
     try:
         TrainConfig.from_dict(base).validate()
+        run_valid = True
     except (ConfigError, TypeError) as exc:
         problems.append(f"run: {exc}")
-    dataset = base.get("dataset", TrainConfig.dataset)
-    if dataset not in host.components("datasets"):
-        problems.append(
-            f"run.dataset: unknown dataset {dataset!r} "
-            f"(available: {', '.join(sorted(host.components('datasets')))})"
-        )
+        run_valid = False
+    _check_dataset(base, "run", host, problems, root=False)  # the root: for each backbone
 
     settings = _eval_settings(evaluation, host, problems)
-    backbones = _backbones(matrix, host, problems, base)
+    backbones = _backbones(matrix, host, problems, base, run_overrides if run_valid else None)
     seeds = matrix.get("seeds", [0])
     if not isinstance(seeds, list) or not all(isinstance(s, int) and s >= 0 for s in seeds):
         problems.append(f"matrix.seeds: must be a list of non-negative integers, got {seeds!r}")
@@ -306,26 +307,29 @@ def build_matrix(
         for variant in _reward_variants(entry, index, matrix, host, problems, protocol)
     ]
 
-    # command-line overrides beat the backbone tables; mode options merge [run] < backbone < reward
-    run_overrides = {k: v for k, v in overrides.items() if k != "seeds"}
+    #: where each cell's settings came from (by its TrainConfig's id), for messages
+    origins: dict[int, _Origin] = {}
 
     def train(backbone_keys: dict[str, Any], seed: int, variant: dict[str, Any]) -> TrainConfig:
-        keys = {k: v for k, v in backbone_keys.items() if k != "finetune_steps"}
-        return TrainConfig(
+        keys = {k: v for k, v in backbone_keys.items() if k not in ("finetune_steps", "key")}
+        fields = {k: v for k, v in variant.items() if k != "key"}
+        config = TrainConfig(
             **{
                 **base,
                 **keys,
                 **run_overrides,
                 "seed": seed,
-                **variant,
+                **fields,
                 "mode_params": {
                     **_table(base, "mode_params"),
                     **_table(keys, "mode_params"),
-                    **_table(variant, "mode_params"),
+                    **_table(fields, "mode_params"),
                 },
                 "backbone_params": keys["backbone_params"],
             }
         )
+        origins[id(config)] = _Origin(backbone_keys["key"], keys, variant.get("key"), fields)
+        return config
 
     if finetune_steps is not None:
         cells = _protocol_cells(
@@ -343,26 +347,200 @@ def build_matrix(
             cell.train.validate()
         except ConfigError as exc:
             problems.append(f"cell {cell.id}: {exc}")
+    if not problems:  # what a cell checks when it starts, checked for every cell now
+        _check_components(cells, origins, base, host, problems)
     if not problems and not cells:
         problems.append("matrix: empty (no backbone, reward or seed)")
     ids = [cell.id for cell in cells]
     if len(set(ids)) != len(ids):
         problems.append("matrix: the same cell appears twice (duplicate reward entries?)")
-    if problems:
-        raise ConfigError(f"{source}: " + "; ".join(problems))
+    if problems:  # one line per problem, however many cells share it
+        raise ConfigError(f"{source}: " + "; ".join(dict.fromkeys(problems)))
     return Matrix(cells, source, raw)
 
 
+#: the command-line options of ``rlgan-bench run`` that replace a matrix's keys
+OVERRIDE_FLAGS = {"steps": "--steps", "seeds": "--seeds"}
+
+
+def _checked_overrides(overrides: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """The command-line overrides that are valid; each other one is reported by its flag
+    (it is the command line, not the file, that has it wrong) and left out."""
+    valid = dict(overrides)
+    if "steps" in valid:
+        try:
+            TrainConfig(steps=valid["steps"]).validate(names=OVERRIDE_FLAGS)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            del valid["steps"]
+    if "seeds" in valid and not _seed_list(valid["seeds"]):
+        problems.append(f"--seeds must be non-negative integers, got {valid.pop('seeds')!r}")
+    for key in set(valid) - set(OVERRIDE_FLAGS):
+        problems.append(f"unknown override {key!r} (overrides: {', '.join(OVERRIDE_FLAGS)})")
+        del valid[key]
+    return valid
+
+
+def _seed_list(seeds: Any) -> bool:
+    return isinstance(seeds, list) and all(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds
+    )
+
+
+def _check_dataset(
+    keys: dict[str, Any], where: str, host: PluginHost, problems: list[str], root: bool = True
+) -> None:
+    """The dataset of ``keys`` ([run]'s, or [run]'s with a backbone table's over them, reported
+    at ``where``) is registered and, with ``root``, has the folder it needs
+    (:attr:`DatasetSpec.needs_root`; whether the folder exists is checked when the data is
+    loaded: a matrix may be planned on a machine without it)."""
+    dataset = keys.get("dataset", TrainConfig.dataset)
+    available = host.components("datasets")
+    if dataset not in available:
+        problems.append(
+            f"{where}.dataset: unknown dataset {dataset!r} "
+            f"(available: {', '.join(sorted(available))})"
+        )
+    elif root and available[dataset].obj.needs_root and not keys.get("data_root"):
+        problems.append(
+            f"{where}.data_root: required for dataset {dataset!r}, the folder that holds its "
+            f"files (nothing is downloaded)"
+        )
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where a cell's settings came from: its backbone table (key and run keys) and its
+    reward entry (key and fields), to name the TOML key of a problem."""
+
+    backbone: str
+    backbone_keys: dict[str, Any]
+    entry: str | None
+    entry_fields: dict[str, Any]
+
+
+def _check_components(
+    cells: list[Cell],
+    origins: dict[int, _Origin],
+    run: dict[str, Any],
+    host: PluginHost,
+    problems: list[str],
+) -> None:
+    """What the trainer checks when a reward cell starts, checked for each cell now, by the
+    same code: the reward's own checks of its parameters (``Reward.setup``, on the CPU), the
+    method's of its options (the method constructed with the cell's merged ``mode_params``),
+    and ``keep_best = "audit"`` against the audits that apply. A problem names the TOML key
+    that set the value."""
+    seen: set[str] = set()
+    setups: dict[str, str | None] = {}
+    for cell in cells:
+        t = cell.train
+        origin = origins.get(id(t))
+        if not t.reward or origin is None:
+            continue
+        signature = json.dumps(
+            [origin.backbone, origin.entry, t.reward, t.reward_params, t.mode, t.mode_params]
+            + [t.keep_best, t.audit_every, t.dataset, t.image_size, t.channels],
+            sort_keys=True,
+            default=str,
+        )
+        if signature in seen:
+            continue
+        seen.add(signature)
+        problems.extend(_cell_problems(cell, origin, run, host, setups))
+
+
+def _cell_problems(
+    cell: Cell,
+    origin: _Origin,
+    run: dict[str, Any],
+    host: PluginHost,
+    setups: dict[str, str | None],
+) -> list[str]:
+    import torch  # the CLI's --help does not need it
+
+    t = cell.train
+    entry = origin.entry or f"cell {cell.id}"
+    component = host.get("rewards", t.reward or "")
+    reward_cls = component.obj
+    provider = f"{component.provider.name} {component.provider.version}"
+    try:
+        reward = reward_cls(**t.reward_params)
+    except ConfigError:
+        return []  # reported with the entry's params
+    found = []
+    channels = t.channels or host.get("datasets", t.dataset).obj.channels
+    key = json.dumps([t.reward, t.reward_params, t.image_size, channels], default=str)
+    if key not in setups:
+        setups[key] = None
+        try:  # the reward's range checks (the classifier's digit, its cap, ...)
+            reward.setup(torch.device("cpu"), t.image_size, channels)
+        except ConfigError as exc:
+            setups[key] = str(exc)
+        except Exception:  # missing weights or a plugin's own failure: the cell reports it
+            pass
+    if setups[key] is not None:
+        found.append(f"{entry}.params: {setups[key]}")
+    mode_cls = host.get("methods", t.mode or reward_cls.default_mode).obj
+    try:
+        mode_cls(reward, provider, **t.mode_params)
+    except ConfigError as exc:
+        found.append(_mode_problem(mode_cls, reward, provider, origin, run, f"cell {cell.id}", exc))
+    if t.keep_best == "audit" and t.audit_every:
+        audits, skipped = applicable(host, t.reward or "", reward.config, t.dataset)
+        if not audits:
+            why = "; ".join(f"{k}: {v}" for k, v in skipped.items()) or "none is registered"
+            where = origin.backbone if "keep_best" in origin.backbone_keys else "run"
+            found.append(
+                f'{where}.keep_best: "audit" needs an audit that applies to reward '
+                f'{t.reward!r} ({entry}), and none does ({why}); use "reward" or register an '
+                f"audit (the register_audits hook)"
+            )
+    return found
+
+
+def _mode_problem(
+    mode_cls: Any,
+    reward: Any,
+    provider: str,
+    origin: _Origin,
+    run: dict[str, Any],
+    cell: str,
+    exc: ConfigError,
+) -> str:
+    """The key of the ``mode_params`` table whose options the method refuses: [run]'s, the
+    backbone table's or the reward entry's, each tried alone in the order they merge."""
+    for where, given in (
+        ("run", _table(run, "mode_params")),
+        (origin.backbone, _table(origin.backbone_keys, "mode_params")),
+        (origin.entry or cell, _table(origin.entry_fields, "mode_params")),
+    ):
+        if not given:
+            continue
+        try:
+            mode_cls(reward, provider, **given)
+        except ConfigError as alone:
+            return f"{where}.mode_params: {alone}"
+    return f"{cell}: {exc}"
+
+
 def _backbones(
-    matrix: dict[str, Any], host: PluginHost, problems: list[str], run: dict[str, Any]
+    matrix: dict[str, Any],
+    host: PluginHost,
+    problems: list[str],
+    run: dict[str, Any],
+    run_overrides: dict[str, Any] | None,
 ) -> list[dict[str, Any]]:
     """``backbones = ["dcgan", {name = "wgan-gp", steps = 200}]``: a name, or a table with a
-    name and [run] keys that apply to that backbone only."""
+    name and [run] keys that apply to that backbone only. ``run_overrides``: the command
+    line's, which beat the tables; None when [run] itself is invalid (its problems are
+    reported once, not again for each table)."""
     entries = matrix.get("backbones", ["dcgan"])
     if not isinstance(entries, list) or not entries:
         problems.append(f"matrix.backbones: must be a non-empty list, got {entries!r}")
         return []
     available = host.components("backbones")
+    datasets = host.components("datasets")
     resolved = []
     for index, entry in enumerate(entries):
         key = f"matrix.backbones[{index}]"
@@ -382,6 +560,16 @@ def _backbones(
             )
         if not isinstance(overrides.get("backbone_params", {}), dict):
             problems.append(f"{key}.backbone_params: must be a table")
+        run_keys = {k: v for k, v in overrides.items() if k in RUN_KEYS - {"backbone_params"}}
+        if run_keys and run_overrides is not None:  # the table's keys over [run]'s
+            try:
+                TrainConfig.from_dict({**run, **run_keys, **run_overrides}).validate()
+            except (ConfigError, TypeError) as exc:
+                problems.append(f"{key}: {exc}")
+        # the table's dataset, and the folder each backbone's cells need (run's is checked once)
+        if "dataset" in run_keys or run.get("dataset", TrainConfig.dataset) in datasets:
+            where = key if "dataset" in run_keys or "data_root" in run_keys else "run"
+            _check_dataset({**run, **run_keys}, where, host, problems)
         # [run]'s hyperparameters, then the table's; typed here as the trainer types them, so
         # that `betas = [0, 0.9]` and `[0.0, 0.9]` are one cell with one digest
         params = {**_table(run, "backbone_params"), **_table(overrides, "backbone_params")}
@@ -412,6 +600,7 @@ def _backbones(
         steps = _positive_int(table, "finetune_steps", problems, key)
         resolved.append(
             {
+                "key": key,
                 "backbone": name,
                 **{k: v for k, v in overrides.items() if k in RUN_KEYS},
                 "backbone_params": params,
@@ -547,6 +736,7 @@ def _number_list(table: dict[str, Any], key: str, problems: list[str], prefix: s
 def _eval_settings(
     evaluation: dict[str, Any], host: PluginHost, problems: list[str]
 ) -> EvalSettings:
+    before = len(problems)
     samples = evaluation.get("samples", EvalSettings.samples)
     if not isinstance(samples, int) or samples < MIN_EVAL_SAMPLES:
         problems.append(
@@ -571,16 +761,52 @@ def _eval_settings(
         batch = EvalSettings.batch_size
     choices = {"extractor": EXTRACTOR_CHOICES, "fid_resize": FID_RESIZE_CHOICES}
     chosen = {}
-    # as core/defaults.resolve: an option none of the (built-in) metrics reads is an error
-    only_builtins = set(metrics) <= {name for names in OPTION_READERS.values() for name in names}
     for key, allowed in choices.items():
         chosen[key] = evaluation.get(key, getattr(EvalSettings, key))
         if chosen[key] not in allowed:
             problems.append(f"eval.{key}: choose one of {', '.join(allowed)}, got {chosen[key]!r}")
             chosen[key] = getattr(EvalSettings, key)
-        elif key in evaluation and only_builtins and not set(metrics) & set(FIDELITY_METRICS):
-            problems.append(f"eval.{key}: has no effect without fid, is, kid or prc in metrics")
-    return EvalSettings(samples, tuple(metrics), tuple(prompts), batch, **chosen)
+    # as core/defaults.resolve: an option none of the (built-in) metrics reads is an error
+    only_builtins = set(metrics) <= {name for names in OPTION_READERS.values() for name in names}
+    for key in sorted(set(evaluation) & set(OPTION_READERS)):
+        readers = OPTION_READERS[key]
+        if evaluation[key] != [] and only_builtins and not set(metrics) & set(readers):
+            which = (
+                readers[0] if len(readers) == 1 else f"{', '.join(readers[:-1])} or {readers[-1]}"
+            )
+            metric = "metric" if len(readers) == 1 else "metrics"
+            add = f'"{readers[0]}"' if len(readers) == 1 else "one of them"
+            problems.append(
+                f"eval.{key}: has no effect without the {which} {metric}; add {add} to "
+                f"eval.metrics or remove {key}"
+            )
+    settings = EvalSettings(samples, tuple(metrics), tuple(prompts), batch, **chosen)
+    if len(problems) == before:  # and every check evaluation makes when a cell is scored
+        try:
+            resolve(
+                **{k: list(v) if isinstance(v, tuple) else v for k, v in settings.__dict__.items()}
+            )
+        except ConfigError as exc:
+            problems.append(f"eval: {toml_names(str(exc))}")
+    return settings
+
+
+#: the ``rlgan-bench eval`` flags of the [eval] keys, to name the key in evaluation's messages
+EVAL_FLAGS = {
+    "--samples": "eval.samples",
+    "--metrics": "eval.metrics",
+    "--prompt": "eval.prompts",
+    "--batch-size": "eval.batch_size",
+    "--extractor": "eval.extractor",
+    "--fid-resize": "eval.fid_resize",
+}
+
+
+def toml_names(message: str) -> str:
+    """An evaluation message with each ``rlgan-bench eval`` flag replaced by its [eval] key."""
+    for flag, key in EVAL_FLAGS.items():
+        message = re.sub(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", key, message)
+    return message
 
 
 def _reward_variants(
@@ -601,7 +827,7 @@ def _reward_variants(
         problems.append(f'{key}.name: required, the reward\'s name or "none"')
         return []
     if name == NO_REWARD:
-        return [{"reward": None}]
+        return [{"reward": None, "key": key}]
     available = host.components("rewards")
     if name not in available:
         problems.append(
@@ -643,6 +869,7 @@ def _reward_variants(
     if not protocol:
         return [
             {
+                "key": key,
                 "reward": name,
                 "reward_params": params,
                 "mode": mode,
@@ -659,6 +886,7 @@ def _reward_variants(
         for anchor in anchors:
             variants.append(
                 {
+                    "key": key,
                     "reward": name,
                     "reward_params": params,
                     "mode": mode,

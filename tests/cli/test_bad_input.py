@@ -29,11 +29,18 @@ def assert_one_line_error(result, expected):
 @pytest.mark.parametrize(
     "args,expected",
     [
-        (["--reward", "classifier", "--lambda", "nan"], "lambda (reward_weight) must be a finite"),
-        (["--reward", "classifier", "--lambda", "inf"], "lambda (reward_weight) must be a finite"),
-        (["--reward", "brightness", "--reward-tilt", "nan"], "reward_tilt must be a finite number"),
-        (["--reward", "brightness", "--reward-anchor", "-inf"], "reward_anchor must be a finite"),
-        (["--ema-decay", "nan"], "ema_decay must be a number in [0, 1), got nan"),
+        # the command line's errors name its flags
+        (["--reward", "classifier", "--lambda", "nan"], "--lambda must be a finite number >= 0"),
+        (["--reward", "classifier", "--lambda", "inf"], "--lambda must be a finite number >= 0"),
+        (["--reward", "brightness", "--reward-tilt", "nan"], "--reward-tilt must be a finite"),
+        (["--reward", "brightness", "--reward-anchor", "-inf"], "--reward-anchor must be a finite"),
+        (["--ema-decay", "nan"], "--ema-decay must be a number in [0, 1), got nan"),
+        (["--steps", "0"], "--steps must be a positive integer, got 0"),
+        (["--image-size", "48"], "--image-size must be 32 or 64, got 48"),
+        (
+            ["--reward", "classifier", "--keep-best", "reward"],
+            "--keep-best needs audits during training: set --audit-every > 0",
+        ),
         (
             ["--reward", "brightness", "--reward-param", "target=nan"],
             "reward 'brightness' parameter target=nan is not a finite number",
@@ -75,7 +82,7 @@ def test_the_installed_command_prints_no_traceback_for_nan(tmp_path):
     )
     assert process.returncode == 1
     assert process.stderr.strip().splitlines() == [
-        "Error: lambda (reward_weight) must be a finite number >= 0, got nan"
+        "Error: --lambda must be a finite number >= 0, got nan"
     ]
     assert not out.exists()
 

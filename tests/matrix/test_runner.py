@@ -136,17 +136,25 @@ def test_run_records_cells_and_skips_them_on_rerun(tmp_path):
     assert again.output.count("done dcgan") == 0
 
 
-def test_a_failing_cell_is_isolated_and_retried(tmp_path):
+def test_a_failing_cell_is_isolated_and_retried(tmp_path, monkeypatch):
+    # a failure of the machine, not of the file (validation refuses those before any cell)
+    from rlgan_bench.builtins.rewards.brightness import Brightness
+    from rlgan_bench.core.errors import RlganError
+
+    def unavailable(self, device, image_size, channels):
+        raise RlganError("the reward's scoring service did not answer")
+
     config = write_toml(
-        tmp_path / "m.toml",
-        tiny_matrix(rewards=[{"name": "none"}, {"name": "classifier", "params": {"target": 12}}]),
+        tmp_path / "m.toml", tiny_matrix(rewards=[{"name": "none"}, {"name": "brightness"}])
     )
     out = tmp_path / "out"
     args = ["run", str(config), "--out", str(out), "--device", "cpu", "--quiet"]
+    monkeypatch.setattr(Brightness, "setup", unavailable)
     result = CliRunner().invoke(cli, args)
+    monkeypatch.undo()
     assert result.exit_code == 1
     assert "1 done, 1 failed" in result.output
-    assert "target must be a digit" in result.output
+    assert "scoring service did not answer" in result.output
     assert (
         read_result(out, build_matrix(load_toml(config), get_host()).cells[0])["status"] == "done"
     )
