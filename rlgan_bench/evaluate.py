@@ -1,0 +1,22 @@
+"""Deprecated 0.1 import path; removed in 0.3.
+
+``rlgan_bench.evaluate`` was a module of rlgan-bench 0.1. Use ``from rlgan_bench import
+evaluate, load_run`` instead; each of its old names still works here with a DeprecationWarning
+naming its new import (the table: ``rlgan_bench.core.deprecations.SHIMS``).
+
+``rlgan_bench.evaluate(...)``, the function of the package, keeps working once this module is
+imported (importing it replaces the package's attribute ``evaluate``).
+"""
+
+from rlgan_bench.core import deprecations as _deprecations
+
+
+def __getattr__(name: str) -> object:
+    return _deprecations.shim_getattr(__name__, name)
+
+
+def __dir__() -> list[str]:
+    return _deprecations.shim_dir(__name__)
+
+
+_deprecations.keep_callable(__name__, "rlgan_bench.workflows:evaluate")
