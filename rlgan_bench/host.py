@@ -11,12 +11,15 @@ import importlib
 import os
 from dataclasses import dataclass, field
 from importlib import metadata
+from types import ModuleType
 from typing import Any
+from warnings import catch_warnings, filterwarnings
 
 import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from rlgan_bench import hookspecs
+from rlgan_bench.core import deprecations
 from rlgan_bench.core.errors import PluginError
 from rlgan_bench.core.version import __version__
 
@@ -62,6 +65,15 @@ class Provider:
     builtin: bool
     error: str | None = None
     components: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    #: the top-level package of the plugin's code, whose use of deprecated imports is reported
+    package: str | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """The deprecation warnings of the 0.1 import paths the plugin's code has used."""
+        if not self.package or self.package == "rlgan_bench":
+            return []
+        return deprecations.used_by(self.package)
 
 
 @dataclass
@@ -93,12 +105,18 @@ class PluginHost:
             dist_version = dist.version if dist is not None else "unknown"
             if {entry_point.name, dist_name} & self.disabled:
                 continue
-            provider = Provider(dist_name, dist_version, False)
+            package = entry_point.module.split(".")[0]
+            provider = Provider(dist_name, dist_version, False, package=package)
             try:
-                plugin = entry_point.load()
+                with catch_warnings():  # a 0.1 import path's warning is shown by `plugins`
+                    # (Provider.warnings), never turned into an error that breaks the plugin
+                    filterwarnings("ignore", category=deprecations.RlganBenchDeprecationWarning)
+                    plugin = entry_point.load()
                 _check_api_version(plugin, dist_name)
             except Exception as exc:  # a broken plugin must not break the host
-                provider.error = f"{type(exc).__name__}: {exc}"
+                # an import of a module or name that 0.2 moved or removed: which line to change
+                hint = deprecations.import_hint(exc, __version__)
+                provider.error = hint or f"{type(exc).__name__}: {exc}"
                 self.broken.append(provider)
                 continue
             self._add(plugin, provider)
@@ -118,7 +136,8 @@ class PluginHost:
 
     def add_plugin(self, plugin: Any, name: str = "local", version: str = "0") -> None:
         """Register an in-process plugin object (handy in notebooks and tests)."""
-        self._add(plugin, Provider(name, version, False))
+        module = plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__module__
+        self._add(plugin, Provider(name, version, False, package=module.split(".")[0]))
         self._components = None
 
     def add_builtin(self, plugin: Any) -> None:

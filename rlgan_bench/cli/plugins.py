@@ -27,6 +27,7 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
             "builtin": p.builtin,
             "error": p.error,
             **{kind: sorted(names) for kind, names in p.components.items()},
+            "warnings": p.warnings,
         }
         for p in host.all_providers()
     ]
@@ -40,7 +41,8 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
 def plugin_table(rows: list[dict[str, Any]]) -> Table:
     """One row per distribution: its name kept whole on the first line (it is what ``pip``
     and ``--disable-plugin`` take, and what the publishing guide checks for) with its version
-    below, and what it registers, one line per kind, or why it is broken, wrapped."""
+    below, and what it registers, one line per kind, or why it is broken, wrapped; then the
+    deprecation warnings of the 0.1 import paths it uses, each with the import to change."""
     table = Table(title="rlgan-bench plugins")
     widest = max((len(row["name"]) for row in rows), default=0)
     table.add_column("plugin", no_wrap=True, min_width=max(widest, len("plugin")))
@@ -52,5 +54,7 @@ def plugin_table(rows: list[dict[str, Any]]) -> Table:
         else:
             lines = [f"{kind}: {', '.join(row[kind])}" for kind in KINDS if row[kind]]
             registers = Text("\n".join(lines) or "nothing")
+        for warning in row.get("warnings", []):
+            registers.append(f"\nwarning: {warning}", style="yellow")
         table.add_row(f"{row['name']}\n{version}", registers)
     return table
