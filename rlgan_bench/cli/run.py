@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from rlgan_bench.cli.context import host_from
 from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.errors import ConfigError, RlganError
 from rlgan_bench.core.params import describe
+from rlgan_bench.core.runtime import resolve_device
 from rlgan_bench.hookspecs import hookimpl
 from rlgan_bench.matrix.runner import (
     STATUS_DONE,
@@ -106,27 +108,13 @@ def run(
 
     source = Path(config) if config else default_matrix_path()
     host = host_from(ctx)
+    _check_options(device, workers, executor)
     matrix = load_matrix(source, host, steps, parse_seeds(seeds))
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out_dir!r} is a file; give a directory")
     if dry_run:
-        table = Table(title=f"{source.name}: {len(matrix.cells)} cells")
-        for column in ("cell", "backbone", "reward", "method", "strength", "seed", "steps"):
-            table.add_column(column, overflow="fold")
-        for cell in matrix.cells:
-            t = cell.train
-            table.add_row(
-                cell.id,
-                describe(t.backbone, t.backbone_params),
-                cell.reward_label,
-                _method_label(cell),
-                _strength_label(cell),
-                str(t.seed),
-                "0 (selects)" if cell.protocol and not cell.protocol.trains else str(t.steps),
-            )
-        Console().print(table)
-        click.echo(f"{len(matrix.cells)} cells")
+        _print_cells(matrix, source.name)
         return
 
     disabled = tuple(sorted(ctx.obj.get("disabled", ()))) if ctx.obj else ()
@@ -147,6 +135,50 @@ def run(
         hint = "fix the cause, then rerun with --retry-failed"
         click.echo(f"{len(failed)} cells failed; {hint}", err=True)
         ctx.exit(1)
+
+
+DRY_RUN_COLUMNS = ("cell", "backbone", "reward", "method", "strength", "seed", "steps")
+
+
+def _print_cells(matrix: Matrix, name: str) -> None:
+    """The cells of ``run --dry-run``: a table on a terminal; otherwise (a pipe, a file) one
+    tab-separated line per cell under a header line, whole whatever the width, for grep and
+    cut."""
+    rows = []
+    for cell in matrix.cells:
+        t = cell.train
+        rows.append(
+            (
+                cell.id,
+                describe(t.backbone, t.backbone_params),
+                cell.reward_label,
+                _method_label(cell),
+                _strength_label(cell),
+                str(t.seed),
+                "0 (selects)" if cell.protocol and not cell.protocol.trains else str(t.steps),
+            )
+        )
+    if sys.stdout.isatty():
+        table = Table(title=f"{name}: {len(matrix.cells)} cells")
+        for column in DRY_RUN_COLUMNS:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table)
+    else:
+        for row in (DRY_RUN_COLUMNS, *rows):
+            click.echo("\t".join(value.replace("\t", " ") for value in row))
+    click.echo(f"{len(matrix.cells)} cells")
+
+
+def _check_options(device: str, workers: int, executor: str) -> None:
+    """The options every cell would otherwise refuse when it starts (or the executor after
+    matrix.json is written), named by their flags, before anything is written."""
+    TrainConfig(device=device).validate(names={"device": "--device"})
+    if executor == "local":  # a Ray worker resolves the device on its own machine
+        resolve_device(device)
+    if workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {workers}")
 
 
 def _run_with_progress(

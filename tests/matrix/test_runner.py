@@ -115,6 +115,26 @@ def test_dry_run_prints_the_matrix(tmp_path):
     assert "2 cells" in result.output
 
 
+def test_dry_run_into_a_pipe_is_one_whole_line_per_cell():
+    """Not a terminal (CliRunner's output, a pipe, a file): no table folded at 80 columns but
+    one tab-separated line per cell, whatever the length of its id or backbone label."""
+    result = CliRunner().invoke(cli, ["run", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    matrix = build_matrix(load_toml(default_matrix_path()), get_host())
+    lines = result.output.splitlines()
+    assert lines[0].split("\t") == ["cell", "backbone", "reward", "method", "strength"] + [
+        "seed",
+        "steps",
+    ]
+    assert lines[-1] == f"{len(matrix.cells)} cells"
+    rows = [line.split("\t") for line in lines[1:-1]]
+    assert [row[0] for row in rows] == [cell.id for cell in matrix.cells]
+    assert all(len(row) == 7 for row in rows)
+    long = [row for row in rows if "critic_steps=2" in row[1]]  # wgan-gp with its settings
+    assert long and all(row[1].startswith("wgan-gp (betas=0.5,0.9, ") for row in long)
+    assert not any(ch in result.output for ch in "│┃━")
+
+
 def test_run_records_cells_and_skips_them_on_rerun(tmp_path):
     config = write_toml(
         tmp_path / "m.toml",

@@ -138,6 +138,17 @@ def test_the_command_line_overrides_are_named_by_their_flags(tmp_path):
     assert_refused(tmp_path, matrix_text(), "--seeds must be non-negative integers", "--seeds=-1")
 
 
+@pytest.mark.parametrize(
+    "args,expected",
+    [
+        (["--device", "gpu"], "--device must be auto, cpu or cuda[:N], got 'gpu'"),
+        (["--workers", "0"], "--workers must be >= 1, got 0"),
+    ],
+)
+def test_run_options_every_cell_would_refuse_are_refused_first(tmp_path, args, expected):
+    assert_refused(tmp_path, matrix_text(), expected, *args)
+
+
 def test_a_problem_of_many_cells_is_said_once_and_the_fixed_file_validates(tmp_path):
     text = matrix_text(
         run="mode_params = { sigma = 0.05 }",
