@@ -187,6 +187,53 @@ class Gain(Record):
 
 
 @dataclass(kw_only=True)
+class Memorisation(Record):
+    """A reward_audit section's ``memorisation`` (:mod:`rlgan_bench.evaluation.memorisation`):
+    the share of the run's samples nearer to a training image than held-out real images are,
+    against the base's share on the same latents. ``unavailable`` with the ``reason`` where
+    it is not measured (a dataset whose classes are not the digits)."""
+
+    status: str
+    #: the run's share, its binomial standard error and N
+    share: float | None = None
+    stderr: float | None = None
+    n: int | None = None
+    #: the base's, on the same latents
+    base_share: float | None = None
+    base_stderr: float | None = None
+    n_base: int | None = None
+    #: the held-out images' quantile that is the threshold, the threshold, and their own share
+    reference_quantile: float | None = None
+    threshold: float | None = None
+    reference_share: float | None = None
+    n_reference: int | None = None
+    n_train: int | None = None
+    #: share - base_share, its one-sided two-proportion z, and the flag's rule
+    difference: float | None = None
+    z: float | None = None
+    z_critical: float | None = None
+    min_effect: float | None = None
+    #: the share rose above the base's by more than noise; None when not measured
+    flagged: bool | None = None
+    distance: str | None = None
+    extractor: str | None = None
+    extractor_sha256: str | None = None
+    definition: str | None = None
+    reason: str | None = None
+
+    _NUMBERS: ClassVar[frozenset[str]] = frozenset(
+        {"share", "stderr", "n", "base_share", "base_stderr", "n_base", "reference_quantile"}
+        | {"threshold", "reference_share", "n_reference", "n_train", "difference", "z"}
+        | {"z_critical", "min_effect", "flagged", "distance", "extractor", "extractor_sha256"}
+    )
+    KIND = "a memorisation record"
+
+    def _optional(self) -> frozenset[str]:
+        # measured: every number written, null included; not measured: only the reason
+        return frozenset({"reason"}) if self.status == "ok" else self._NUMBERS
+
+
+@dataclass(kw_only=True)
 class RewardAudit(VersionedRecord):
     """The ``reward_audit`` section of a reward run's eval.json: the reward-hacking gauge
     (:mod:`rlgan_bench.evaluation.gauge`). Measured (status ``ok``) or not, with the reason."""
@@ -220,9 +267,13 @@ class RewardAudit(VersionedRecord):
     note: str | None = None
     warnings: list[str] | None = None
     over_training: dict[str, Any] | None = None
+    #: the memorisation share of the run against its base's (sections written before it
+    #: existed have none: None)
+    memorisation: Memorisation | None = None
 
     _ALWAYS_OPTIONAL: ClassVar[frozenset[str]] = frozenset(
         {"reason", "reward", "reward_params", "note", "warnings", "over_training"}
+        | {"memorisation"}
     )
     _MEASURED: ClassVar[frozenset[str]] = frozenset(
         {"definition", "target_class", "run", "baseline", "n", "seed", "n_real", "split"}
@@ -543,6 +594,7 @@ __all__ = [
     "ClassHistogram",
     "EvalRecord",
     "Gain",
+    "Memorisation",
     "MetricEntry",
     "Record",
     "RecordError",
