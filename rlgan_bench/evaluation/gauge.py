@@ -54,6 +54,7 @@ from rlgan_bench.core.runtime import resolve_device
 from rlgan_bench.evaluation.audits import applicable
 from rlgan_bench.evaluation.evaluate import EVAL_FILE, generate, load_run, score_samples
 from rlgan_bench.evaluation.memo import images_key, remembered
+from rlgan_bench.evaluation.memorisation import measure as memorisation
 from rlgan_bench.host import get_host
 
 SECTION = "reward_audit"
@@ -596,6 +597,9 @@ def measure(
         note="; ".join(notes) or None,
         warnings=[f"the baseline differs: {w}" for w in warnings] or None,
         over_training=json_safe(curves),
+        memorisation=memorisation(
+            after, before, real.images, dataset, run.config.get("data_root"), shape, device, _once
+        ),
     )
 
 
