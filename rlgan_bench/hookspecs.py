@@ -23,8 +23,12 @@ if TYPE_CHECKING:  # the types the hooks pass, named for readers and type checke
     from rlgan_bench.evaluation.evaluate import LoadedRun
     from rlgan_bench.training.context import RunContext
 
-#: Version of this hook API. A plugin may declare ``RLGAN_BENCH_API = ">=1,<2"``.
-HOOKS_API_VERSION = "1.0"
+#: Version of this hook API and of the names of :mod:`rlgan_bench.api`. A plugin may declare
+#: ``RLGAN_BENCH_API = ">=1,<2"``. The minor number grows with additions that every plugin of
+#: the same major version keeps working with (1.1: the ``register_methods`` hook and
+#: ``rlgan_bench.api``, the 0.1 import paths kept as deprecated shims); the major number when
+#: something such a plugin may use is removed or changed.
+HOOKS_API_VERSION = "1.1"
 
 hookspec = pluggy.HookspecMarker("rlgan_bench")
 hookimpl = pluggy.HookimplMarker("rlgan_bench")
