@@ -153,8 +153,8 @@ GONE = {
     ),
     "rlgan_uses_unknown": (
         "from rlgan_bench.stylegan import StyleGAN\n",
-        "imports rlgan_bench.stylegan, which rlgan-bench {version} does not have; plugin code "
-        "imports `rlgan_bench.api` (docs/plugin-api.md) ({where}:1)",
+        "imports rlgan_bench.stylegan, which rlgan-bench {version} does not have; the plugin "
+        "API is `rlgan_bench.api` (docs/plugin-api.md) ({where}:1)",
     ),
 }
 

@@ -292,7 +292,8 @@ def shim_getattr(old_module: str, name: str) -> Any:
         return list(names)
     if name in names:
         caller = sys._getframe(2)  # 0: here, 1: the shim's __getattr__, 2: who asked
-        if not caller.f_code.co_filename.startswith("<frozen importlib"):
+        filename = caller.f_code.co_filename  # importlib's own frames, as `warnings` tells them
+        if not ("importlib" in filename and "_bootstrap" in filename):
             # (importlib's hasattr probe of `from package import name` is not a use: the
             # import statement's own lookup follows, from the importer's frame)
             _used.setdefault(str(caller.f_globals.get("__name__")), {})[old_module, name] = None
@@ -362,7 +363,7 @@ def _replacement(module: str, names: list[str]) -> str:
         else:
             pairs += [(name, f"{package}.{child}:{name}") for name in rest]
     elif rest and not pairs:
-        notes.append("plugin code imports `rlgan_bench.api` (docs/plugin-api.md)")
+        notes.append("the plugin API is `rlgan_bench.api` (docs/plugin-api.md)")
     return "; ".join(([f"use {_grouped(pairs)}"] if pairs else []) + notes)
 
 
@@ -400,7 +401,7 @@ def import_hint(exc: BaseException, version: str) -> str | None:
         return None
     statement, where = _failing_import(exc)
     at = f" ({where})" if where else ""
-    unknown = f"plugin code imports `rlgan_bench.api` (docs/plugin-api.md){at}"
+    unknown = f"the plugin API is `rlgan_bench.api` (docs/plugin-api.md){at}"
     if isinstance(exc, ModuleNotFoundError):  # a module of 0.1 that is gone
         module, names = missing, []
         if isinstance(statement, ast.ImportFrom) and _within(statement.module or "", missing):
