@@ -27,6 +27,8 @@ from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.training.context import CHECKPOINT_FILE
 
 PARTS = ("generator", "critic")
+#: the state a checkpoint keeps its EMA generator under (training/checkpoint's name)
+EMA_PART = "ema_generator"
 HINT = "give a run folder (with checkpoint.pt) or a checkpoint file"
 
 
@@ -38,6 +40,8 @@ class Base:
     step: int | None  # the base's step, when the file says
     config_digest: str | None  # the base run's config digest, when known
     sha256: str  # of the checkpoint file, to notice a base that changed under a resumed run
+    #: which of the file's generators the run starts from: "ema" or "generator"
+    generator_source: str = "generator"
 
     def record(self) -> dict[str, Any]:
         """What config.json's ``resolved.init_from`` says about where the run started."""
@@ -47,6 +51,7 @@ class Base:
             "step": self.step,
             "config_digest": self.config_digest,
             "sha256": self.sha256,
+            "generator_source": self.generator_source,
         }
 
     def load_into(self, generator: nn.Module, critic: nn.Module) -> None:
@@ -76,8 +81,10 @@ def load_base(given: str, backbone: Backbone, label: str) -> Base:
     # streams that seed the run
     with torch.random.fork_rng(devices=[]):
         expected = {"generator": backbone.build_generator(), "critic": backbone.build_critic()}
+    source = EMA_PART if isinstance(state.get(EMA_PART), dict) else "generator"
+    chosen = {"generator": state[source], "critic": state["critic"]}
     for part, model in expected.items():
-        problem = checkpoint.weights_mismatch(model.state_dict(), state[part])
+        problem = checkpoint.weights_mismatch(model.state_dict(), chosen[part])
         if problem:
             raise ConfigError(
                 f"init_from {given!r}: its {part} {problem} for {label}; start from a run of "
@@ -87,10 +94,11 @@ def load_base(given: str, backbone: Backbone, label: str) -> Base:
     return Base(
         given=given,
         checkpoint=file,
-        weights={part: state[part] for part in PARTS},
+        weights=chosen,
         step=int(step) if isinstance(step, int) else None,
         config_digest=digest if isinstance(digest, str) else None,
         sha256=_sha256(file),
+        generator_source="ema" if source == EMA_PART else "generator",
     )
 
 
