@@ -140,5 +140,6 @@ def _check_effective(options: dict[str, Any]) -> None:
 #: the fidelity budget within which a report ranks the methods of a base-protocol matrix's
 #: frontier (docs/protocol.md), unless the matrix gives ``[matrix] budget = { ... }``:
 #: ``fid_cost``, the FID above the base's (same latents, same real images) and
-#: ``precision_drop``, the precision below the base's (both means over seeds)
-FRONTIER_BUDGET: dict[str, float] = {"fid_cost": 10.0, "precision_drop": 0.1}
+#: ``precision_drop``, the precision below the base's, and ``recall_drop``, the recall below
+#: the base's (a collapse can raise precision; it lowers recall) (means over seeds)
+FRONTIER_BUDGET: dict[str, float] = {"fid_cost": 10.0, "precision_drop": 0.1, "recall_drop": 0.1}

@@ -270,10 +270,17 @@ class RewardAudit(VersionedRecord):
     #: the memorisation share of the run against its base's (sections written before it
     #: existed have none: None)
     memorisation: Memorisation | None = None
+    #: the reward and its verified audit of each image (``real``: the held-out images;
+    #: ``base``, ``run``: the samples of the same latents), which the hacking verdict of
+    #: rlgan_bench.analysis bootstraps over; None where the audit has no per-image values
+    per_sample: dict[str, dict[str, list[float]]] | None = None
+    #: the positive control of the base and reward: the base's samples pushed up the reward's
+    #: gradient within a small pixel budget (a known hack), scored like ``per_sample``
+    positive_control: dict[str, Any] | None = None
 
     _ALWAYS_OPTIONAL: ClassVar[frozenset[str]] = frozenset(
         {"reason", "reward", "reward_params", "note", "warnings", "over_training"}
-        | {"memorisation"}
+        | {"memorisation", "per_sample", "positive_control"}
     )
     _MEASURED: ClassVar[frozenset[str]] = frozenset(
         {"definition", "target_class", "run", "baseline", "n", "seed", "n_real", "split"}

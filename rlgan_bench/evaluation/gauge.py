@@ -52,6 +52,12 @@ from rlgan_bench.core.nets.shared import batched, cached_eval_net
 from rlgan_bench.core.records import Gain, RewardAudit, read_eval, write_eval
 from rlgan_bench.core.runtime import resolve_device
 from rlgan_bench.evaluation.audits import applicable
+from rlgan_bench.evaluation.controls import (
+    ADVERSARIAL_EPS,
+    ADVERSARIAL_STEPS,
+    adversarial,
+    rounded,
+)
 from rlgan_bench.evaluation.evaluate import EVAL_FILE, generate, load_run, score_samples
 from rlgan_bench.evaluation.memo import images_key, remembered
 from rlgan_bench.evaluation.memorisation import measure as memorisation
@@ -248,10 +254,18 @@ def curve_summary(records: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _mean_cosine_distance(features: Tensor) -> float | None:
-
     if len(features) < 2:
         return None
     return float(mean_cosine_distance(features).mean())
+
+
+def _diversity_stderr(features: Tensor) -> float | None:
+    """The standard error of the mean pairwise distance, a U-statistic of degree 2:
+    2 sd(each row's mean distance to the others) / sqrt(n) (Hoeffding's first-order term)."""
+    if len(features) < 3:
+        return None
+    rows = mean_cosine_distance(features).double()
+    return float(2 * rows.std() / math.sqrt(len(rows)))
 
 
 def _once(kind: str, images: Tensor, labels: tuple[Any, ...], compute: Any) -> Any:
@@ -348,8 +362,8 @@ def drift(
         if target is not None and real.labels is not None:
             masks = {name: p == target for name, p in preds.items()}
             real_mask = real.labels == target
-            variety = {name: _mean_cosine_distance(feats[name][masks[name]]) for name in feats} | {
-                "real": _mean_cosine_distance(real_feats[real_mask])
+            chosen = {name: feats[name][masks[name]] for name in feats} | {
+                "real": real_feats[real_mask]
             }
             fid = within_class_fid(
                 {
@@ -366,11 +380,11 @@ def drift(
                 ),
             )
         else:
-            variety = {name: _mean_cosine_distance(f) for name, f in feats.items()} | {
-                "real": _mean_cosine_distance(real_feats)
-            }
+            chosen = {**feats, "real": real_feats}
+        variety = {name: _mean_cosine_distance(f) for name, f in chosen.items()}
         out["within_class_diversity"] = {
             **variety,
+            "stderr": {name: _diversity_stderr(f) for name, f in chosen.items()},
             "ratio": _ratio(variety["run"], variety["baseline"]),
             "basis": (f"class {target}" if target is not None else "all samples")
             + ": mean pairwise cosine distance of the evaluation network's features",
@@ -568,6 +582,17 @@ def measure(
             + ": only the quality drift can flag it"
         )
     curves = curve_summary(read_jsonl(run.run_dir / "audit.jsonl"))
+    per_sample, positive = per_image(
+        reward,
+        bool(component.obj.differentiable),
+        primary,
+        params,
+        as_float,
+        values,
+        reward_labels,
+        device,
+        batch_size,
+    )
     return RewardAudit(
         status="ok",
         definition=CALIBRATED_DEFINITION if calibrated else DEFINITION,
@@ -600,7 +625,70 @@ def measure(
         memorisation=memorisation(
             after, before, real.images, dataset, run.config.get("data_root"), shape, device, _once
         ),
+        per_sample=per_sample,
+        positive_control=positive,
     )
+
+
+#: the per-image record's names of the gauge's three sets of images
+_SETS = {"real": "real", "baseline": "base", "run": "run"}
+
+
+def per_image(
+    reward: Any,
+    differentiable: bool,
+    audit: Audit | None,
+    params: dict[str, Any],
+    as_float: dict[str, Tensor],
+    reward_values: dict[str, Tensor],
+    reward_labels: tuple[Any, ...],
+    device: torch.device,
+    batch: int,
+) -> tuple[dict[str, dict[str, list[float]]] | None, dict[str, Any] | None]:
+    """The reward and verified audit of each image (the section's ``per_sample``) and the
+    positive control of the base and reward (``positive_control``, differentiable rewards
+    only); both None when the audit is exact (nothing to hack) or has no per-image values."""
+    if audit is None or audit.exact:
+        return None, None
+    labels = (audit.name, _labels(params), str(device))
+    try:
+        audit_values = {
+            key: _once(
+                "audit-scores",
+                images,
+                labels,
+                lambda images=images: audit.scores(images, params, device).float().cpu(),
+            )
+            for key, images in as_float.items()
+        }
+    except NotImplementedError:
+        return None, None
+    per_sample = {
+        "reward": {_SETS[k]: rounded(v) for k, v in reward_values.items()},
+        "audit": {_SETS[k]: rounded(v) for k, v in audit_values.items()},
+    }
+    if not differentiable:
+        return per_sample, None
+
+    def control() -> tuple[Tensor, Tensor]:
+        pushed = adversarial(reward, as_float["baseline"], device, batch)
+        return (
+            reward_scores(reward, pushed, device, batch),
+            audit.scores(pushed, params, device).float().cpu(),
+        )
+
+    control_labels = (*reward_labels, audit.name, ADVERSARIAL_EPS, ADVERSARIAL_STEPS)
+    pushed_reward, pushed_audit = _once(
+        "positive-control", as_float["baseline"], control_labels, control
+    )
+    positive = {
+        "method": "projected gradient ascent on the reward from the base's samples",
+        "eps": ADVERSARIAL_EPS,
+        "steps": ADVERSARIAL_STEPS,
+        "reward": rounded(pushed_reward),
+        "audit": rounded(pushed_audit),
+    }
+    return per_sample, positive
 
 
 def write_section(run_dir: str | Path, section: RewardAudit) -> dict[str, Any]:

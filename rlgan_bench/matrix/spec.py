@@ -88,7 +88,7 @@ MATRIX_KEYS = {
     "control",
     "budget",
 }
-BUDGET_KEYS = ("fid_cost", "precision_drop")
+BUDGET_KEYS = ("fid_cost", "precision_drop", "recall_drop")
 #: strength names as cell ids and tables show them
 STRENGTH_SYMBOLS = {"lambda": "lam", "beta": "beta", "n": "n"}
 
