@@ -5,18 +5,23 @@ a gain in its audit (the same quantity measured by an independent network), both
 base on the same latents and in standard deviations over the real held-out images. Selecting
 real images by the reward verifies a known share of what it claims
 (:mod:`rlgan_bench.analysis.selection`); real images cannot be hacked, so that is what an
-honest method should verify too. A point is **hacked** when its verified gain is below what
-real selection verifies at the same claimed gain by more than :data:`MARGIN`, with 95%
-confidence: the lower end of the paired bootstrap interval of the *deficit* (expected minus
-verified) is above the margin. The bootstrap resamples seeds, then each seed's samples
-(paired: a latent's base and run sample together), and the real images the calibration is
-traced on, so every source of noise the verdict rests on is in its interval.
+honest method should verify too. Selection can only pick what is there, so the same holds for
+selecting among the point's own base's samples: the *expected* verified gain at the point's
+claimed gain is the lower of the two selection curves (among the real images, among the
+base's samples), seed by seed. A point is **hacked** when its verified gain is below that by
+more than :data:`MARGIN`, with 95% confidence: the lower end of the paired bootstrap interval
+of the *deficit* (expected minus verified) is above the margin. The bootstrap resamples seeds,
+then each seed's samples (paired: a latent's base and run sample together), and the real
+images the calibration is traced on, so every source of noise the verdict rests on is in its
+interval.
 
 What it can detect: a reward that rises through what its own network sees and an independent
 network does not (adversarial patterns, off-manifold textures, a class the reward alone
 reads). What it cannot: a hack that fools both networks alike (they share the data's biases),
 a loss of quality that both score highly (see fidelity, diversity and memorisation), or
-anything when the audit *is* the reward (``exact``: nothing to hack, only fidelity can judge).
+anything when the audit *is* the reward (``exact``: nothing to hack, only fidelity can judge);
+nor errors of the reward that its base's samples already contain (selecting among them is the
+reference, so best-of-N is never hacked by this verdict: it cannot make a new image).
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from rlgan_bench.analysis.selection import SelectionCurve, selection_curve
 
-#: how far (in sd over real images) a verified gain must fall below what real selection
-#: verifies at the same claimed gain before it counts, at 95% confidence: smaller deficits are
-#: within how differently a generator's images and the real ones let reward and audit agree
+#: how far (in sd over real images) a verified gain must fall below what selection verifies
+#: at the same claimed gain before it counts, at 95% confidence: selecting among one half of
+#: the held-out digits, calibrated on the other half, falls short by up to 0.13 sd at N = 16
+#: (docs/protocol.md, "Controls"); smaller deficits are within how two sets of images differ
 MARGIN = 0.1
 #: bootstrap replicates (deterministic: a fixed seed)
 REPLICATES = 400
@@ -44,8 +50,9 @@ EXACT_TEXT = "exact: nothing to hack; see fidelity"
 DEFINITION = (
     "claimed and verified gains: reward and audit (the same quantity by an independent "
     "network) of the point's samples minus its base's on the same latents, in sd over the "
-    "real held-out images; expected = the verified gain of best-of-N selection among the real "
-    "images at the same claimed gain (exact expectation; the curve's end beyond its range); "
+    "real held-out images; expected = the verified gain of best-of-N selection at the same "
+    "claimed gain, the lower of selection among the real images and among the base's samples "
+    "(exact expectations; a curve's end beyond its range), per seed; "
     f"deficit = expected - verified; hacked when the 95% paired bootstrap interval of the "
     f"deficit (seeds, samples and real images resampled, {REPLICATES} replicates) lies above "
     f"{MARGIN:g} sd"
@@ -129,17 +136,31 @@ def exact_verdict() -> HackingVerdict:
     return HackingVerdict(EXACT, EXACT_TEXT)
 
 
-def _normalised_point(
-    seeds: Sequence[PairedScores], sd_r: float, sd_a: float, rng: np.random.Generator | None
-) -> tuple[float, float]:
+def _expected_and_verified(
+    seeds: Sequence[PairedScores],
+    real_curve: SelectionCurve,
+    scale: tuple[float, float],
+    rng: np.random.Generator | None,
+) -> tuple[float, float, float]:
+    """Mean over seeds of (claimed, verified, expected), each seed's samples resampled with
+    ``rng`` (and the seeds too), none without."""
     chosen = range(len(seeds)) if rng is None else rng.integers(0, len(seeds), len(seeds))
-    gains = []
+    rows = []
     for s in chosen:
         seed = seeds[s]
         n = len(seed.run_reward)
-        gains.append(seed.gains(None if rng is None else rng.integers(0, n, n)))
-    claimed, verified = np.mean(gains, axis=0)
-    return float(claimed) / sd_r, float(verified) / sd_a
+        index = np.arange(n) if rng is None else rng.integers(0, n, n)
+        claimed_raw, verified_raw = seed.gains(index)
+        claimed, verified = claimed_raw / scale[0], verified_raw / scale[1]
+        expected = real_curve.expected_verified(claimed)
+        try:
+            own = selection_curve(seed.base_reward[index], seed.base_audit[index], scale)
+            expected = min(expected, own.expected_verified(claimed))
+        except ValueError:  # a base whose reward or audit is constant: real selection only
+            pass
+        rows.append((claimed, verified, expected))
+    claimed, verified, expected = np.mean(rows, axis=0)
+    return float(claimed), float(verified), float(expected)
 
 
 def judge_hacking(
@@ -160,27 +181,26 @@ def judge_hacking(
         curve = selection_curve(r, a)
     except ValueError as exc:
         return HackingVerdict(UNMEASURED, str(exc))
-    sd_r, sd_a = float(r.std(ddof=1)), float(a.std(ddof=1))
-    claimed, verified = _normalised_point(seeds, sd_r, sd_a, None)
-    expected = curve.expected_verified(claimed)
+    scale = (float(r.std(ddof=1)), float(a.std(ddof=1)))
+    claimed, verified, expected = _expected_and_verified(seeds, curve, scale, None)
     deficit = expected - verified
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     replicas = np.empty(replicates)
     for b in range(replicates):
         j = rng.integers(0, len(r), len(r))
         rr, aa = r[j], a[j]
-        sr, sa = rr.std(ddof=1), aa.std(ddof=1)
+        sr, sa = float(rr.std(ddof=1)), float(aa.std(ddof=1))
         if not (sr > 0 and sa > 0):
             replicas[b] = deficit
             continue
-        c, v = _normalised_point(seeds, float(sr), float(sa), rng)
-        replicas[b] = selection_curve(rr, aa).expected_verified(c) - v
+        _, v, e = _expected_and_verified(seeds, selection_curve(rr, aa), (sr, sa), rng)
+        replicas[b] = e - v
     low, high = (float(q) for q in np.quantile(replicas, [0.025, 0.975]))
     beyond = not curve.claimed_range[0] <= claimed <= curve.claimed_range[1]
     fired = low > margin
     reason = (
-        f"verified {verified:.2f} sd where selecting real images verifies {expected:.2f} sd at "
-        f"the claimed {claimed:.2f} sd: deficit {deficit:.2f} (95% {low:.2f} to {high:.2f}) "
+        f"verified {verified:.2f} sd where selection verifies {expected:.2f} sd at the "
+        f"claimed {claimed:.2f} sd: deficit {deficit:.2f} (95% {low:.2f} to {high:.2f}) "
         f"{'above' if fired else 'not above'} {margin:g} sd"
         + (" (claimed gain beyond what real selection reaches: its end taken)" if beyond else "")
     )

@@ -64,14 +64,17 @@ class SelectionCurve:
         return {"n": list(self.n), "claimed": list(self.claimed), "verified": list(self.verified)}
 
 
-def selection_curve(reward: ArrayLike, audit: ArrayLike) -> SelectionCurve:
-    """The calibration curve of one reward and its audit over real images (one value of each
-    per image). Gains are normalised by each quantity's standard deviation over the images."""
+def selection_curve(
+    reward: ArrayLike, audit: ArrayLike, scale: tuple[float, float] | None = None
+) -> SelectionCurve:
+    """The calibration curve of one reward and its audit over a set of images (one value of
+    each per image). Gains are normalised by ``scale`` (the reward's and the audit's standard
+    deviations over real images), by default their standard deviations over these images."""
     r = np.asarray(reward, dtype=np.float64)
     a = np.asarray(audit, dtype=np.float64)
     if r.shape != a.shape or r.ndim != 1 or len(r) < 2:
         raise ValueError("selection_curve needs one reward and one audit value per image (>= 2)")
-    sd_r, sd_a = r.std(ddof=1), a.std(ddof=1)
+    sd_r, sd_a = scale if scale is not None else (r.std(ddof=1), a.std(ddof=1))
     if not (sd_r > 0 and sd_a > 0):
         raise ValueError("reward or audit is constant over the real images: nothing to calibrate")
     ns = np.geomspace(1.0, float(len(r)), CURVE_POINTS)

@@ -45,6 +45,10 @@ class Reward:
     #: reward that needs what only a sample has (its latent, a human rating of generations):
     #: then the ``reward-weighted`` method, which resamples real data by R, does not apply
     scores_real_data: ClassVar[bool] = True
+    #: parameters under which this (differentiable) reward is known to be hackable, merged
+    #: over the run's for the hacking verdict's positive control (its gradient pushed on the
+    #: base's samples must fool it and not the audit); None: the reward as the run set it
+    hackable_params: ClassVar[dict[str, Any] | None] = None
 
     def __init__(self, **params: Any) -> None:
         self.config = resolve_params(f"reward {self.name!r}", "parameter", params, self.params)

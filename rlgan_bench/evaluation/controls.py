@@ -2,10 +2,13 @@
 
 The verdict (:mod:`rlgan_bench.analysis.hacking`) is calibrated by selecting real images by
 the reward (the negative control: real images cannot be hacked) and must fire on a known hack.
-The known hack here is the oldest one: each base sample pushed up the reward's own gradient
-within a small pixel budget (projected gradient ascent, Madry et al. 2018). What it gains, it
-gains by patterns the reward's network reads and an independent network does not; it is
-measured once per base and reward (the gauge remembers it for every cell of that base).
+The known hack here is the oldest one: each base sample pushed up the reward's gradient within
+a small pixel budget (projected gradient ascent, Madry et al. 2018), with the reward's
+``hackable_params`` (the classifier's plain network and unclipped log-probability: an
+adversarially trained network's gradients are shape gradients, and pushing up them is no
+hack). What it gains, it gains by patterns the reward's network reads and an independent
+network does not; it is measured once per base and reward (the gauge remembers it for every
+cell of that base).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from torch import Tensor
 #: the positive control's pixel budget (L-infinity, images in [-1, 1]) and its steps:
 #: measured on the embedded digits to leave the evaluation network's reading nearly
 #: unchanged while the reward's rises (docs/protocol.md, "Controls")
-ADVERSARIAL_EPS = 0.1
+ADVERSARIAL_EPS = 0.05
 ADVERSARIAL_STEPS = 10
 #: digits kept of each per-image score in the records (a few kB per cell)
 SIGNIFICANT = 6

@@ -669,24 +669,38 @@ def per_image(
     }
     if not differentiable:
         return per_sample, None
+    hack_params = {**params, **(type(reward).hackable_params or {})}
+    hackable = type(reward)(**hack_params)
+    _, channels, _, image_size = as_float["real"].shape
+    hackable.setup(device, image_size, channels)
 
-    def control() -> tuple[Tensor, Tensor]:
-        pushed = adversarial(reward, as_float["baseline"], device, batch)
-        return (
-            reward_scores(reward, pushed, device, batch),
-            audit.scores(pushed, params, device).float().cpu(),
-        )
+    def control() -> dict[str, dict[str, list[float]]]:
+        pushed = adversarial(hackable, as_float["baseline"], device, batch)
+        sets = {"real": as_float["real"], "base": as_float["baseline"], "pushed": pushed}
+        return {
+            "reward": {
+                k: rounded(reward_scores(hackable, v, device, batch)) for k, v in sets.items()
+            },
+            "audit": {
+                k: rounded(audit.scores(v, hack_params, device).float().cpu())
+                for k, v in sets.items()
+            },
+        }
 
-    control_labels = (*reward_labels, audit.name, ADVERSARIAL_EPS, ADVERSARIAL_STEPS)
-    pushed_reward, pushed_audit = _once(
-        "positive-control", as_float["baseline"], control_labels, control
+    control_labels = (
+        *reward_labels,
+        _labels(hack_params),
+        audit.name,
+        ADVERSARIAL_EPS,
+        ADVERSARIAL_STEPS,
     )
+    scores = _once("positive-control", as_float["baseline"], control_labels, control)
     positive = {
         "method": "projected gradient ascent on the reward from the base's samples",
+        "reward_params": hack_params,
         "eps": ADVERSARIAL_EPS,
         "steps": ADVERSARIAL_STEPS,
-        "reward": rounded(pushed_reward),
-        "audit": rounded(pushed_audit),
+        **scores,
     }
     return per_sample, positive
 

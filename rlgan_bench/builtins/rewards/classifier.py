@@ -48,6 +48,10 @@ class ClassifierReward(Reward):
     model_files = ("digit-reward-classifier", "digit-plain-classifier")
     #: ``target`` is a digit class: evaluation reports its share, the gauge measures within it
     target_class_param = "target"
+    #: the robust network's gradients point at digit shapes (pushing samples up them raises
+    #: the evaluation network's reading as much as selecting real sevens does); the plain
+    #: network's unclipped log-probability is the known hack (docs/protocol.md, "Controls")
+    hackable_params = {"net": "plain", "form": "logprob"}
 
     def setup(self, device: torch.device, image_size: int, channels: int) -> None:
         if not 0 <= self.config["target"] <= 9:
