@@ -53,17 +53,18 @@ def test_a_fine_tuning_run_starts_from_exactly_the_base_weights(tmp_path, base, 
     out = tmp_path / "tuned"
     Trainer(tiny_config(**FINE_TUNE, init_from=given), out, host=host_with(seen)).run()
     base_state = weights(base / "checkpoint.pt")
-    assert_equal_state(seen.weights["generator"], base_state["generator"])
+    # the generator starts from the base's EMA generator, the one its base point is measured
+    # with, and so does the run's own EMA
+    assert_equal_state(seen.weights["generator"], base_state["ema_generator"])
+    assert_equal_state(seen.weights["ema_generator"], base_state["ema_generator"])
     assert_equal_state(seen.weights["critic"], base_state["critic"])
-    # the EMA starts at the loaded generator, not at the base's own EMA
-    assert_equal_state(seen.weights["ema_generator"], base_state["generator"])
     assert not torch.equal(
         base_state["ema_generator"]["main.0.weight"], base_state["generator"]["main.0.weight"]
     )
     # ... and the run trained from there
     tuned = weights(out / "checkpoint.pt")
     assert not torch.equal(
-        tuned["generator"]["main.0.weight"], base_state["generator"]["main.0.weight"]
+        tuned["generator"]["main.0.weight"], base_state["ema_generator"]["main.0.weight"]
     )
 
     record = json.loads((out / "config.json").read_text())
@@ -72,7 +73,54 @@ def test_a_fine_tuning_run_starts_from_exactly_the_base_weights(tmp_path, base, 
     assert started["path"] == given and started["step"] == 4
     assert started["config_digest"] == base_record["config_digest"]
     assert started["checkpoint"] == str(base / "checkpoint.pt")
+    assert started["generator_source"] == "ema"
     assert record["config"]["init_from"] == given
+
+
+def test_a_checkpoint_without_an_ema_gives_its_generator(tmp_path, base):
+    """A foreign checkpoint (generator and critic only) starts from its generator."""
+    state = weights(base / "checkpoint.pt")
+    plain = tmp_path / "plain.pt"
+    torch.save({"generator": state["generator"], "critic": state["critic"]}, plain)
+    seen = StartingWeights()
+    Trainer(
+        tiny_config(**FINE_TUNE, init_from=str(plain)), tmp_path / "t", host=host_with(seen)
+    ).run()
+    assert_equal_state(seen.weights["generator"], state["generator"])
+    record = json.loads((tmp_path / "t" / "config.json").read_text())
+    assert record["resolved"]["init_from"]["generator_source"] == "generator"
+
+
+def test_a_strength_zero_fine_tune_lands_on_the_control(tmp_path, base):
+    """The reward at weight 0 from the base is the base trained on without a reward (the
+    control): their generators agree far within the seed-to-seed difference of controls."""
+    common = dict(steps=6, init_from=str(base), checkpoint_every=6)
+    runs = {
+        "control": tiny_config(**common),
+        "other seed": tiny_config(**common, seed=1),
+        "lambda 0": tiny_config(
+            **common,
+            reward="classifier",
+            reward_params={"target": 7},
+            mode="backprop",
+            reward_weight=0.0,
+            reward_start=0,
+            reward_tilt=0.0,
+        ),
+    }
+    latents = torch.randn(64, 8, 1, 1, generator=torch.Generator().manual_seed(0))
+    images = {}
+    for name, config in runs.items():
+        out = tmp_path / name.replace(" ", "_")
+        Trainer(config, out, quiet=True).run()
+        generator = weights(out / "checkpoint.pt")["ema_generator"]
+        model = Trainer(config, tmp_path / "shape", quiet=True).backbone.build_generator()
+        model.load_state_dict(generator)
+        with torch.no_grad():
+            images[name] = model.eval()(latents)
+    noise = (images["control"] - images["other seed"]).abs().mean()
+    assert noise > 0
+    assert (images["lambda 0"] - images["control"]).abs().mean() < 0.05 * noise
 
 
 def test_the_base_is_part_of_the_runs_identity(base):
