@@ -40,15 +40,18 @@ from rlgan_bench.report.charts import (
     tradeoff_chart,
 )
 from rlgan_bench.report.formatting import (
-    FRONTIER_HEADER,
+    CONTROLS_HEADER,
+    control_texts,
     floors_text,
     format_estimate,
-    format_flags,
+    frontier_header,
+    point_texts,
     protocol_board,
     seeds_text,
 )
 from rlgan_bench.report.frontier import DEFINITIONS, X_MEASURES, Frontier, FrontierReport
 from rlgan_bench.report.frontier import Point as FrontierPoint
+from rlgan_bench.report.markdown import report_name, report_title
 from rlgan_bench.report.rows import (
     Board,
     CellResult,
@@ -285,6 +288,9 @@ class FrontierView:
     ranking: list[RankingRow]
     area_label: str
     notes: list[str]
+    #: the hacked verdict's controls: header and rows (empty when the audit is exact)
+    controls_head: list[str] = field(default_factory=list)
+    controls: list[list[TableCell]] = field(default_factory=list)
 
 
 @dataclass
@@ -295,18 +301,26 @@ class FrontierSection:
     definitions: list[tuple[str, str]]
 
 
-def _point_row(point: FrontierPoint, method: str, anchor: str) -> list[TableCell]:
-    flags = format_flags(point)
+def _point_row(
+    point: FrontierPoint, method: str, anchor: str, against_control: bool
+) -> list[TableCell]:
+    *numbers, flags = point_texts(point, against_control)
     return [
         TableCell(method),
         TableCell(anchor, "num"),
         TableCell(point.label if point.strength is not None else "–", "num"),
         TableCell(seeds_text(point.n_seeds, mark_one=True), "num"),
-        TableCell(format_estimate(point.fid_cost, "{:.2f}"), "num"),
-        TableCell(format_estimate(point.precision_drop, "{:.3f}"), "num"),
-        TableCell(format_estimate(point.verified, "{:.2f}"), "num"),
-        TableCell(format_estimate(point.claimed, "{:.2f}"), "num"),
+        *(TableCell(text, "num") for text in numbers),
         TableCell(flags, "warn" if point.fired else ""),
+    ]
+
+
+def _control_row(point: FrontierPoint) -> list[TableCell]:
+    *texts, hacked = control_texts(point)
+    return [
+        TableCell(texts[0]),
+        *(TableCell(text, "num") for text in texts[1:]),
+        TableCell(hacked, "warn" if point.fired else ""),
     ]
 
 
@@ -363,14 +377,16 @@ def frontier_view(item: Frontier, index: int, total: int) -> FrontierView:
         f"reward {item.reward_label}",
         f"noise floors {floors_text(item.floors)}",
         f"budget ({budget.source}): FID cost ≤ {budget.fid_cost:g}, precision drop ≤ "
-        f"{budget.precision_drop:g}",
+        f"{budget.precision_drop:g}, recall drop ≤ {budget.recall_drop:g}, against the "
+        + ("control" if item.against_control else "base"),
     ]
-    rows = [_point_row(item.base, item.base.label, "–")]
+    ref = item.against_control
+    rows = [_point_row(item.base, item.base.label, "–", ref)]
     for curve in item.curves:
         method = curve.label.split(", anchor")[0] if curve.anchor else curve.label
-        rows += [_point_row(point, method, f"{curve.anchor:g}") for point in curve.points]
+        rows += [_point_row(point, method, f"{curve.anchor:g}", ref) for point in curve.points]
     if item.control is not None:
-        rows.append(_point_row(item.control, item.control.label, "–"))
+        rows.append(_point_row(item.control, item.control.label, "–", ref))
     ranking = [
         RankingRow(
             str(curve.rank) if curve.rank else "–",
@@ -387,12 +403,14 @@ def frontier_view(item: Frontier, index: int, total: int) -> FrontierView:
     return FrontierView(
         f"Frontier {index + 1} of {total}: {item.title}",
         scope,
-        list(FRONTIER_HEADER),
+        frontier_header(item),
         rows,
         frontier_charts(item),
         ranking,
         f"area (mean verified gain over FID cost 0–{budget.fid_cost:g})",
         list(item.notes),
+        list(CONTROLS_HEADER) if item.controls else [],
+        [_control_row(point) for point in item.controls],
     )
 
 
@@ -749,13 +767,14 @@ def environment(board: Leaderboard) -> EnvironmentView:
 # --- the page --------------------------------------------------------------------------------
 
 
-def render(board: Leaderboard) -> str:
-    """The whole report as one HTML page."""
+def render(board: Leaderboard, name: str | None = None) -> str:
+    """The whole report as one HTML page, titled ``name`` (default: the results folder's name,
+    :func:`~rlgan_bench.report.markdown.report_name`)."""
     results = board.results
     total = sum(1 for b in board.boards if b.ranked)
     return render_page(
         "report.html.j2",
-        folder=str(results.folder),
+        heading=report_title(report_name(results, name)),
         n_cells=len(results.cells),
         n_done=len(board.done_cells),
         pending=list(results.pending),

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from rlgan_bench.report.formatting import (
-    FRONTIER_HEADER,
+    CONTROLS_HEADER,
+    control_texts,
     describe_scope,
     floors_text,
     format_estimate,
-    format_flags,
     format_stat,
+    frontier_header,
     header_lines,
     mark,
+    point_texts,
     protocol_board,
     seeds_text,
 )
 from rlgan_bench.report.frontier import DEFINITIONS, Frontier, FrontierReport, Point
-from rlgan_bench.report.model import Board, CellResult, Column, Leaderboard, Row
+from rlgan_bench.report.model import Board, CellResult, Column, Leaderboard, Results, Row
 
 
 def md_escape(value: object) -> str:
@@ -102,18 +105,14 @@ def board_lines(board: Board, columns: Sequence[Column], index: int, total: int)
 # --- the frontier ------------------------------------------------------------------------------
 
 
-def point_cells(point: Point, method: str, anchor: str) -> list[str]:
+def point_cells(point: Point, method: str, anchor: str, against_control: bool = False) -> list[str]:
     """A frontier table's row of one point (± the 95% interval over seeds)."""
     return [
         md_escape(method),
         anchor,
         md_escape(point.label if point.strength is not None else "–"),
         md_escape(seeds_text(point.n_seeds, mark_one=True)),
-        format_estimate(point.fid_cost, "{:.2f}"),
-        format_estimate(point.precision_drop, "{:.3f}"),
-        format_estimate(point.verified, "{:.2f}"),
-        format_estimate(point.claimed, "{:.2f}"),
-        md_escape(format_flags(point)),
+        *(md_escape(text) for text in point_texts(point, against_control)),
     ]
 
 
@@ -130,17 +129,29 @@ def frontier_lines(item: Frontier, index: int, total: int) -> list[str]:
         f"claimed gain: reward {md_escape(item.reward_label)}",
         f"- noise floors {md_escape(floors_text(item.floors))}",
         f"- budget ({budget.source}): FID cost ≤ {budget.fid_cost:g}, precision drop ≤ "
-        f"{budget.precision_drop:g}",
+        f"{budget.precision_drop:g}, recall drop ≤ {budget.recall_drop:g}, against the "
+        + ("control" if item.against_control else "base"),
         "",
     ]
-    body = [point_cells(item.base, item.base.label, "–")]
+    ref = item.against_control
+    body = [point_cells(item.base, item.base.label, "–", ref)]
     for curve in item.curves:
         anchor = f"{curve.anchor:g}"
         method = curve.label.split(", anchor")[0] if curve.anchor else curve.label
-        body += [point_cells(point, method, anchor) for point in curve.points]
+        body += [point_cells(point, method, anchor, ref) for point in curve.points]
     if item.control is not None:
-        body.append(point_cells(item.control, item.control.label, "–"))
-    lines += _table(FRONTIER_HEADER, body)
+        body.append(point_cells(item.control, item.control.label, "–", ref))
+    lines += _table(frontier_header(item), body)
+    if item.controls:
+        lines += [
+            "",
+            f"Controls of the hacked verdict ({md_escape(item.title)}): it must stay silent on "
+            "selection among real images and fire on the known hack.",
+            "",
+            *_table(
+                CONTROLS_HEADER, [[md_escape(t) for t in control_texts(p)] for p in item.controls]
+            ),
+        ]
     ranking = [
         [
             str(curve.rank) if curve.rank else "–",
@@ -202,12 +213,25 @@ def failed_lines(cells: Sequence[CellResult]) -> list[str]:
     return [f"## Failed cells ({len(cells)})", "", *_table(["cell", "status", "error"], body), ""]
 
 
-def render(board: Leaderboard) -> str:
-    """The whole report as Markdown text."""
+def report_name(results: Results, name: str | None = None) -> str:
+    """What a report is titled: ``name`` (scripts/publish_leaderboard.py gives the board's),
+    else the name of its results folder, never its path: a report is read where it is copied
+    to, and a path names the machine and the (often temporary) folder it was written in."""
+    return name or Path(results.folder).resolve().name or str(results.folder)
+
+
+def report_title(name: str) -> str:
+    """The title of the report named ``name``, in every format (and the one
+    scripts/publish_leaderboard.py gives a published board)."""
+    return f"rlgan-bench report: {name}"
+
+
+def render(board: Leaderboard, name: str | None = None) -> str:
+    """The whole report as Markdown text, titled ``name`` (default: see :func:`report_name`)."""
     results = board.results
     done, failed = board.done_cells, board.failed_cells
     lines = [
-        f"# rlgan-bench report: {md_escape(results.folder)}",
+        f"# {md_escape(report_title(report_name(results, name)))}",
         "",
         f"{len(results.cells)} cells: {len(done)} done, {len(failed)} failed"
         + (f", {len(results.pending)} not run yet" if results.pending else "")
@@ -228,4 +252,12 @@ def render(board: Leaderboard) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-__all__ = ["frontier_lines", "frontier_section", "md_escape", "render", "row_cells"]
+__all__ = [
+    "frontier_lines",
+    "frontier_section",
+    "md_escape",
+    "render",
+    "report_name",
+    "report_title",
+    "row_cells",
+]

@@ -467,3 +467,55 @@ def test_sort_by_a_metric_no_cell_has(results, results_dir):
             cell.record["eval"]["metrics"].pop("clip")
     with pytest.raises(Exception, match="no cell of .* has a CLIP score"):
         build(results, "clip")
+
+
+def test_the_title_names_the_results_folder_or_the_board_never_a_path(results_dir, copied):
+    """A report is read where it was copied to: its title names the results folder (or the
+    name it is published under), never the absolute (often temporary) path it was written in."""
+    from conftest import ROOT, load_script
+
+    board = load_results_board(results_dir)
+    md, page = render(board, "md"), render(board, "html")
+    assert md.splitlines()[0] == f"# rlgan-bench report: {results_dir.name}"
+    assert f"<title>rlgan-bench report: {results_dir.name}</title>" in page
+    assert f"<h1>rlgan-bench report: {results_dir.name}</h1>" in page
+    for text in (md, page, render(board, "json")):
+        assert str(results_dir) not in text and str(results_dir.parent) not in text
+
+    # scripts/publish_leaderboard.py titles the board with its name: what `rlgan-bench report`
+    # renders for a folder of that name, in place of the results folder's
+    publish = load_script("publish_leaderboard")
+    write_reports(copied)
+    target = copied.parent / "leaderboards" / "digits-x"
+    publish.publish(copied, target)
+    from rlgan_bench.report.html import render as render_html
+    from rlgan_bench.report.markdown import render as render_md
+
+    assert (target / "report.md").read_text() == render_md(board, "digits-x")
+    assert (target / "report.html").read_text() == render_html(board, "digits-x")
+    assert (target / "report.json").read_text() == (copied / "report.json").read_text()
+    # older reports named the path under an untitled heading; retitling gives today's header
+    old = page.replace(
+        f"<h1>rlgan-bench report: {results_dir.name}</h1><p>",
+        "<h1>rlgan-bench report</h1><p><code>/tmp/board_out</code> · ",
+    ).replace(
+        f"<title>rlgan-bench report: {results_dir.name}</title>",
+        "<title>rlgan-bench report</title>",
+    )
+    assert publish.retitle(old, "html", "digits-x") == render_html(board, "digits-x")
+
+    # the committed boards: titled by their folders' names
+    for folder in sorted((ROOT / "leaderboards").glob("*/report.md")):
+        name = folder.parent.name
+        assert folder.read_text().splitlines()[0] == f"# rlgan-bench report: {name}"
+        page = (folder.parent / "report.html").read_text()
+        assert f"<title>rlgan-bench report: {name}</title>" in page
+        assert f"<h1>rlgan-bench report: {name}</h1><p>" in page
+        for file in ("report.md", "report.html", "report.json"):
+            assert "/tmp/" not in (folder.parent / file).read_text(), (name, file)
+
+
+def load_results_board(folder: Path):
+    from rlgan_bench.report.ranking import load
+
+    return load(folder)
