@@ -8,9 +8,11 @@ from typing import Any
 
 from rlgan_bench.report.frontier import (
     CLEAR,
+    EXACT,
     FLAGGED,
     NOT_CALIBRATED,
     Estimate,
+    Frontier,
     NoiseFloors,
     Point,
 )
@@ -79,10 +81,75 @@ FRONTIER_HEADER = [
     "seeds",
     "FID cost ↓",
     "precision drop ↓",
+    "recall drop ↓",
     "verified gain ↑",
     "claimed gain",
+    "expected verified",
+    "memorised",
     "flags",
 ]
+#: the header of a frontier with a control: costs against it, and the FID cost against the base
+CONTROL_HEADER = [
+    *FRONTIER_HEADER[:4],
+    "FID cost vs base",
+    "FID cost vs control ↓",
+    "precision drop vs control ↓",
+    "recall drop vs control ↓",
+    *FRONTIER_HEADER[7:],
+]
+#: the header of the table of a frontier's hacking-verdict controls
+CONTROLS_HEADER = [
+    "control",
+    "seeds",
+    "claimed gain",
+    "verified gain",
+    "expected verified",
+    "deficit (95%)",
+    "hacked",
+]
+
+
+def frontier_header(item: Frontier) -> list[str]:
+    return list(CONTROL_HEADER if item.against_control else FRONTIER_HEADER)
+
+
+def point_texts(point: Point, against_control: bool) -> list[str]:
+    """The numbers of a frontier point's row after method, anchor, strength and seeds, in
+    the order of :func:`frontier_header` (± the 95% interval over seeds)."""
+    costs = [format_estimate(point.fid_cost, "{:.2f}")]
+    if against_control:
+        costs.append(format_estimate(point.cost("fid_cost", True), "{:.2f}"))
+    costs += [
+        format_estimate(point.cost("precision_drop", against_control), "{:.3f}"),
+        format_estimate(point.cost("recall_drop", against_control), "{:.3f}"),
+    ]
+    verdict = point.hacking
+    return [
+        *costs,
+        format_estimate(point.verified, "{:.2f}"),
+        format_estimate(point.claimed, "{:.2f}"),
+        "–" if verdict is None or verdict.expected is None else f"{verdict.expected:.2f}",
+        format_estimate(point.memorised, "{:.3f}"),
+        format_flags(point),
+    ]
+
+
+def control_texts(point: Point) -> list[str]:
+    """A row of the controls table (:data:`CONTROLS_HEADER`)."""
+    verdict = point.hacking
+    deficit = "–"
+    if verdict is not None and verdict.deficit is not None and verdict.deficit_ci95:
+        low, high = verdict.deficit_ci95
+        deficit = f"{verdict.deficit:.2f} ({low:.2f} to {high:.2f})"
+    return [
+        point.label,
+        str(point.n_seeds),
+        format_estimate(point.claimed, "{:.2f}"),
+        format_estimate(point.verified, "{:.2f}"),
+        "–" if verdict is None or verdict.expected is None else f"{verdict.expected:.2f}",
+        deficit,
+        "–" if verdict is None else ("yes" if verdict.fired else "no"),
+    ]
 
 
 def floors_text(floors: NoiseFloors) -> str:
@@ -131,7 +198,9 @@ def format_flags(point: Point) -> str:
     fired = [flag.name for flag in point.flags if flag.status == FLAGGED]
     text = ", ".join(fired) if fired else "none"
     untested = [
-        f"{flag.name}: {flag.status}" for flag in point.flags if flag.status not in (FLAGGED, CLEAR)
+        flag.detail if flag.status == EXACT else f"{flag.name}: {flag.status}"
+        for flag in point.flags
+        if flag.status not in (FLAGGED, CLEAR)
     ]
     if untested:
         text += f" ({'; '.join(untested)})"
@@ -139,7 +208,12 @@ def format_flags(point: Point) -> str:
 
 
 __all__ = [
+    "CONTROLS_HEADER",
+    "CONTROL_HEADER",
     "FRONTIER_HEADER",
+    "control_texts",
+    "frontier_header",
+    "point_texts",
     "MARKS",
     "describe_scope",
     "floors_text",

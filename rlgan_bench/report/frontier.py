@@ -34,6 +34,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from rlgan_bench.analysis.hacking import (
+    DEFINITION as HACKED_DEFINITION,
+)
+from rlgan_bench.analysis.hacking import (
+    EXACT_TEXT,
+    HackingVerdict,
+    PairedScores,
+    judge_hacking,
+)
+from rlgan_bench.analysis.selection import best_of_n_draws
 from rlgan_bench.core.config import configuration
 from rlgan_bench.core.defaults import FRONTIER_BUDGET
 from rlgan_bench.core.metric import comparison_key
@@ -52,13 +64,25 @@ from rlgan_bench.report.model import (
 FLOOR_MULTIPLE = 2.0
 #: the flags of the calibrated gauge, in the order the report shows them
 HACKED, OVER_OPTIMISED, DIVERSITY_COLLAPSE = "hacked", "over-optimised", "diversity collapse"
-FLAGS = (HACKED, OVER_OPTIMISED, DIVERSITY_COLLAPSE)
-#: a flag's status
-FLAGGED, CLEAR = "flagged", "clear"
+MEMORISATION = "memorisation"
+FLAGS = (HACKED, OVER_OPTIMISED, DIVERSITY_COLLAPSE, MEMORISATION)
+#: a flag's status (EXACT: the audit is the reward, nothing to hack)
+FLAGGED, CLEAR, EXACT = "flagged", "clear", "exact"
+#: the controls of the hacking verdict, shown on every frontier whose audit is independent
+NEGATIVE_CONTROL, POSITIVE_CONTROL = "negative-control", "positive-control"
+#: the negative control's selection strengths: best of N real held-out images by the reward
+NEGATIVE_CONTROL_N = (2, 4, 8, 16)
+#: the collapse flag: the point's diversity below the real class's by more than this many
+#: standard errors
+COLLAPSE_Z = 2.0
 NOT_CALIBRATED = "not calibrated (one seed)"
 NOT_MEASURED = "not measured"
 #: the x measures of a frontier: (name, label)
-X_MEASURES = (("fid_cost", "FID cost"), ("precision_drop", "precision drop"))
+X_MEASURES = (
+    ("fid_cost", "FID cost"),
+    ("precision_drop", "precision drop"),
+    ("recall_drop", "recall drop"),
+)
 
 #: the two-sided 95% quantile of Student's t, t(0.975, df), for df = 1 .. 30
 T_975 = (
@@ -126,10 +150,30 @@ DEFINITIONS: dict[str, str] = {
         "drift.fid_all.baseline and drift.precision.baseline; diversity: sd over bases of the "
         "base's diversity divided by its mean (the units of the ratio run / base)"
     ),
-    HACKED: (
-        "claimed gain significantly above verified gain: the mean over seeds of the gap "
-        "(claimed - verified, normalised) minus its 95% t-interval half-width exceeds "
-        f"{FLOOR_MULTIPLE:g} noise floors of the gap (needs two or more seeds at the point)"
+    HACKED: HACKED_DEFINITION + f"; a reward whose audit is exact: '{EXACT_TEXT}'",
+    NEGATIVE_CONTROL: (
+        "best of N real held-out images by the reward (N = "
+        + ", ".join(map(str, NEGATIVE_CONTROL_N))
+        + "), as many picks as the point's samples, one draw per base: real images cannot "
+        "be hacked, so the hacked verdict must stay silent on it"
+    ),
+    POSITIVE_CONTROL: (
+        "each base's samples pushed up the reward's gradient within a small pixel budget "
+        "(projected gradient ascent, reward_audit.positive_control): a known hack, on which "
+        "the hacked verdict must fire"
+    ),
+    "recall_drop": "recall of the base minus recall of the point (reward_audit.drift.recall)",
+    "cost_reference": (
+        "costs (FID, precision and recall) are against the base; where the matrix has a "
+        "control, also against the control (the base trained on as long without a reward), "
+        "and the budget ranking uses those, so that continued training is not counted as the "
+        "reward's cost or gain"
+    ),
+    MEMORISATION: (
+        "the share of the point's samples nearer (in the evaluation network's features) to a "
+        "training image than held-out real images are (reward_audit.memorisation) rose above "
+        "its base's: pooled over seeds, the mean difference exceeds the one-sided z critical "
+        "value times its standard error and the minimum effect"
     ),
     OVER_OPTIMISED: (
         "along its curve sorted by strength, with the base (gains 0) first, the point's mean "
@@ -139,12 +183,14 @@ DEFINITIONS: dict[str, str] = {
         "2022)"
     ),
     DIVERSITY_COLLAPSE: (
-        "the mean over seeds of the diversity ratio (point / base) is below 1 by more than "
-        f"{FLOOR_MULTIPLE:g} noise floors of the diversity; the diversity is the within-class "
-        "diversity (mean pairwise cosine distance of the evaluation network's features of the "
-        "samples in the reward's target class) for a reward with a target class, and the "
-        "entropy of the class histogram otherwise (a run that draws only ones collapses "
-        "there even if each of its ones differs)"
+        "the point's diversity (mean over seeds) is below the real images' by more than "
+        f"{COLLAPSE_Z:g} standard errors (each the U-statistic's, "
+        "reward_audit.drift.within_class_diversity.stderr, the point's pooled over seeds or "
+        "their spread, whichever is larger): within the reward's target class for a reward "
+        "with one (the samples the evaluation network calls it, against the real images of "
+        "the class), of all samples otherwise; the diversity is the mean pairwise cosine "
+        "distance of the evaluation network's features. Judged against real images, not the "
+        "base: a base more spread than the real class may lose spread towards it"
     ),
     "not_calibrated": (
         f"{NOT_CALIBRATED}: fewer than two bases, so no seed-to-seed noise to measure against; "
@@ -257,20 +303,27 @@ class Budget:
     precision_drop: float
     #: "matrix.json" when the matrix gave it (each key it gave), else "default"
     source: str = "default"
+    #: a collapse lowers recall while it may raise precision
+    recall_drop: float = FRONTIER_BUDGET.get("recall_drop", 0.1)
 
-    def within(self, fid_cost: float | None, precision_drop: float | None) -> bool:
-        """Whether mean costs are within the budget (an unknown cost is not)."""
+    def within(
+        self, fid_cost: float | None, precision_drop: float | None, recall_drop: float | None = None
+    ) -> bool:
+        """Whether mean costs are within the budget (an unknown FID or precision cost is not;
+        an unknown recall, from records before it was measured, is not held against it)."""
         return (
             fid_cost is not None
             and precision_drop is not None
             and fid_cost <= self.fid_cost
             and precision_drop <= self.precision_drop
+            and (recall_drop is None or recall_drop <= self.recall_drop)
         )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "fid_cost": self.fid_cost,
             "precision_drop": self.precision_drop,
+            "recall_drop": self.recall_drop,
             "source": self.source,
         }
 
@@ -288,7 +341,10 @@ def budget_of(matrix: dict[str, Any] | None) -> Budget:
         if value is not None and value >= 0:
             values[key], used = value, True
     return Budget(
-        values["fid_cost"], values["precision_drop"], "matrix.json" if used else "default"
+        values["fid_cost"],
+        values["precision_drop"],
+        "matrix.json" if used else "default",
+        values.get("recall_drop", 0.1),
     )
 
 
@@ -326,6 +382,27 @@ class SeedValues:
     gap: float | None = None
     #: run / base of the frontier's diversity measure
     diversity: float | None = None
+    recall_drop: float | None = None
+    #: the costs against the control of the same base (None without a control)
+    fid_cost_vs_control: float | None = None
+    precision_drop_vs_control: float | None = None
+    recall_drop_vs_control: float | None = None
+    #: the hacking verdict's inputs: per-image reward and audit of the point's and base's
+    #: samples (paired by latent), of the real held-out images, and of the positive control
+    paired: PairedScores | None = None
+    real_scores: tuple[list[float], list[float]] | None = None
+    #: the positive control's pushed samples against the base's, and its real images' scores
+    #: (under the reward's hackable parameters)
+    positive: tuple[PairedScores, tuple[list[float], list[float]]] | None = None
+    #: the verified audit is the reward itself
+    exact: bool = False
+    #: the diversity of the point's samples and of the real images, with standard errors
+    diversity_run: float | None = None
+    diversity_real: float | None = None
+    diversity_run_se: float | None = None
+    diversity_real_se: float | None = None
+    #: memorisation share - base share, its standard error, and the rule's numbers
+    memorisation: dict[str, float] | None = None
 
 
 @dataclass
@@ -343,6 +420,14 @@ class Point:
     claimed: Estimate | None = None
     gap: Estimate | None = None
     diversity: Estimate | None = None
+    recall_drop: Estimate | None = None
+    fid_cost_vs_control: Estimate | None = None
+    precision_drop_vs_control: Estimate | None = None
+    recall_drop_vs_control: Estimate | None = None
+    #: the share of samples memorised (nearer a training image than held-out images are)
+    memorised: Estimate | None = None
+    #: the hacking verdict (:func:`rlgan_bench.analysis.hacking.judge_hacking`)
+    hacking: HackingVerdict | None = None
     flags: list[Flag] = field(default_factory=list)
     #: per-seed values (what the estimates are made of)
     per_seed: list[SeedValues] = field(default_factory=list)
@@ -358,6 +443,15 @@ class Point:
     def measure(self, name: str) -> Estimate | None:
         value: Estimate | None = getattr(self, name)
         return value
+
+    def cost(self, name: str, against_control: bool) -> Estimate | None:
+        """A cost (``fid_cost``, ``precision_drop``, ``recall_drop``) against the control
+        when asked and measured, else against the base."""
+        if against_control:
+            value = self.measure(f"{name}_vs_control")
+            if value is not None:
+                return value
+        return self.measure(name)
 
     @property
     def fired(self) -> list[str]:
@@ -381,6 +475,12 @@ class Point:
             "claimed": est(self.claimed),
             "gap": est(self.gap),
             "diversity_ratio": est(self.diversity),
+            "recall_drop": est(self.recall_drop),
+            "fid_cost_vs_control": est(self.fid_cost_vs_control),
+            "precision_drop_vs_control": est(self.precision_drop_vs_control),
+            "recall_drop_vs_control": est(self.recall_drop_vs_control),
+            "memorised": est(self.memorised),
+            "hacking": self.hacking.to_json() if self.hacking is not None else None,
             "flags": [flag.to_json() for flag in self.flags],
             "flagged": self.fired,
         }
@@ -482,8 +582,15 @@ class Frontier:
     budget: Budget
     curves: list[Curve] = field(default_factory=list)
     control: Point | None = None
+    #: the controls of the hacking verdict (:data:`NEGATIVE_CONTROL`, :data:`POSITIVE_CONTROL`)
+    controls: list[Point] = field(default_factory=list)
     #: cells that could not be placed, with the reason
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def against_control(self) -> bool:
+        """Whether costs and the budget are against the control (the matrix has one)."""
+        return self.control is not None
 
     @property
     def title(self) -> str:
@@ -511,6 +618,8 @@ class Frontier:
             "noise_floors": self.floors.to_json(),
             "base": self.base.to_json(),
             "control": self.control.to_json() if self.control is not None else None,
+            "costs_against": "control" if self.against_control else "base",
+            "controls": [point.to_json() for point in self.controls],
             "curves": [curve.to_json() for curve in self.curves],
             "ranking": [
                 {
@@ -646,6 +755,33 @@ def _seed_values(cell: CellResult, section: RewardAudit, diversity: _Diversity) 
     gap = _number(section.gap)
     if gap is None and claimed is not None and verified is not None:
         gap = claimed - verified
+    per_sample = section.per_sample or {}
+    rewards, audits = per_sample.get("reward") or {}, per_sample.get("audit") or {}
+    paired = real_scores = positive = None
+    if all(key in rewards and key in audits for key in ("base", "run", "real")):
+        paired = PairedScores.of(rewards["base"], audits["base"], rewards["run"], audits["run"])
+        real_scores = (rewards["real"], audits["real"])
+        control = section.positive_control or {}
+        c_rewards, c_audits = control.get("reward") or {}, control.get("audit") or {}
+        if all(k in c_rewards and k in c_audits for k in ("real", "base", "pushed")):
+            positive = (
+                PairedScores.of(
+                    c_rewards["base"], c_audits["base"], c_rewards["pushed"], c_audits["pushed"]
+                ),
+                (c_rewards["real"], c_audits["real"]),
+            )
+    variety = drift.get("within_class_diversity") or {}
+    stderr = variety.get("stderr") or {}
+    memo = section.memorisation
+    memorised = None
+    if memo is not None and memo.difference is not None and memo.stderr is not None:
+        memorised = {
+            "share": memo.share or 0.0,
+            "difference": memo.difference,
+            "variance": (memo.stderr or 0.0) ** 2 + (memo.base_stderr or 0.0) ** 2,
+            "z_critical": memo.z_critical or 1.645,
+            "min_effect": memo.min_effect or 0.0,
+        }
     return SeedValues(
         cell=cell.id,
         seed=cell.seed,
@@ -656,6 +792,16 @@ def _seed_values(cell: CellResult, section: RewardAudit, diversity: _Diversity) 
         claimed=_number(claimed),
         gap=gap,
         diversity=_ratio(diversity.of_run(cell, section), diversity.of_base(cell, section)),
+        recall_drop=_get(drift, "recall", "drop"),
+        paired=paired,
+        real_scores=real_scores,
+        positive=positive,
+        exact=bool(section.verified and section.verified.exact),
+        diversity_run=_number(variety.get("run")),
+        diversity_real=_number(variety.get("real")),
+        diversity_run_se=_number(stderr.get("run")),
+        diversity_real_se=_number(stderr.get("real")),
+        memorisation=memorised,
     )
 
 
@@ -677,6 +823,11 @@ def _point(label: str, role: str, strength: float | None, values: list[SeedValue
         claimed=pick(lambda v: v.claimed),
         gap=pick(lambda v: v.gap),
         diversity=pick(lambda v: v.diversity),
+        recall_drop=pick(lambda v: v.recall_drop),
+        fid_cost_vs_control=pick(lambda v: v.fid_cost_vs_control),
+        precision_drop_vs_control=pick(lambda v: v.precision_drop_vs_control),
+        recall_drop_vs_control=pick(lambda v: v.recall_drop_vs_control),
+        memorised=pick(lambda v: v.memorisation["share"] if v.memorisation else None),
         per_seed=values,
     )
 
@@ -734,9 +885,10 @@ def flag_points(curve: Curve, floors: NoiseFloors, base: Point | None = None) ->
     earlier: list[Point] = [base] if base is not None else []
     for point in curve.points:
         point.flags = [
-            _hacked_flag(point, floors),
+            hacked_flag(point),
             _over_optimised_flag(point, earlier, floors),
-            _collapse_flag(point, floors),
+            collapse_flag(point),
+            memorisation_flag(point),
         ]
         earlier.append(point)
 
@@ -745,21 +897,22 @@ def _uncalibrated(name: str, floors: NoiseFloors) -> Flag:
     return Flag(name, NOT_CALIBRATED, f"{len(floors.bases)} base: no seed-to-seed noise")
 
 
-def _hacked_flag(point: Point, floors: NoiseFloors) -> Flag:
-    if not floors.calibrated:
-        return _uncalibrated(HACKED, floors)
-    gap = point.gap
-    if gap is None or floors.gap is None:
-        return Flag(HACKED, NOT_MEASURED, "no verified gain (no audit applies)")
-    if gap.half_width is None:
-        return Flag(HACKED, NOT_CALIBRATED, "one seed at this point: no interval")
-    low = gap.mean - gap.half_width
-    limit = FLOOR_MULTIPLE * floors.gap
-    detail = (
-        f"gap {gap.mean:.3g} - half-width {gap.half_width:.3g} = {low:.3g} "
-        f"{'>' if low > limit else '≤'} {FLOOR_MULTIPLE:g} x noise floor {floors.gap:.3g}"
-    )
-    return Flag(HACKED, FLAGGED if low > limit else CLEAR, detail)
+def hacked_flag(point: Point) -> Flag:
+    """The one verdict of reward hacking (:mod:`rlgan_bench.analysis.hacking`) of a point,
+    over its seeds; its numbers are kept as ``point.hacking``."""
+    if any(value.exact for value in point.per_seed):
+        return Flag(HACKED, EXACT, EXACT_TEXT)
+    seeds = [value.paired for value in point.per_seed if value.paired is not None]
+    real = next((v.real_scores for v in point.per_seed if v.real_scores is not None), None)
+    if not seeds or real is None:
+        return Flag(
+            HACKED,
+            NOT_MEASURED,
+            "no per-image reward and audit (an audit without per-image values, or a cell "
+            "measured before rlgan-bench 0.2: rerun `rlgan-bench audit`)",
+        )
+    point.hacking = judge_hacking(seeds, *real)
+    return Flag(HACKED, FLAGGED if point.hacking.fired else CLEAR, point.hacking.reason)
 
 
 def _over_optimised_flag(point: Point, earlier: Sequence[Point], floors: NoiseFloors) -> Flag:
@@ -789,20 +942,51 @@ def _over_optimised_flag(point: Point, earlier: Sequence[Point], floors: NoiseFl
     )
 
 
-def _collapse_flag(point: Point, floors: NoiseFloors) -> Flag:
-    if not floors.calibrated:
-        return _uncalibrated(DIVERSITY_COLLAPSE, floors)
-    ratio = point.diversity
-    if ratio is None or floors.diversity is None:
-        return Flag(DIVERSITY_COLLAPSE, NOT_MEASURED, "no diversity of the point or its bases")
-    fell = 1.0 - ratio.mean
-    limit = FLOOR_MULTIPLE * floors.diversity
+def collapse_flag(point: Point) -> Flag:
+    """Diversity collapse: the point's diversity below the real images' by more than
+    :data:`COLLAPSE_Z` standard errors (:data:`DEFINITIONS`)."""
+    seeds = [
+        v
+        for v in point.per_seed
+        if v.diversity_run is not None
+        and v.diversity_real is not None
+        and v.diversity_run_se is not None
+        and v.diversity_real_se is not None
+    ]
+    if not seeds:
+        return Flag(DIVERSITY_COLLAPSE, NOT_MEASURED, "no diversity with standard errors")
+    runs = [v.diversity_run for v in seeds if v.diversity_run is not None]
+    real = statistics.fmean(v.diversity_real for v in seeds if v.diversity_real is not None)
+    run = statistics.fmean(runs)
+    n = len(runs)
+    within = math.sqrt(statistics.fmean((v.diversity_run_se or 0.0) ** 2 for v in seeds) / n)
+    spread = statistics.stdev(runs) / math.sqrt(n) if n > 1 else 0.0
+    real_se = statistics.fmean(v.diversity_real_se or 0.0 for v in seeds)
+    se = math.hypot(max(within, spread), real_se)
+    fell = real - run
+    fired = se > 0 and fell > COLLAPSE_Z * se
     detail = (
-        f"diversity ratio {ratio.mean:.3g}: fell {fell:.3g} "
-        f"{'>' if fell > limit else '≤'} {FLOOR_MULTIPLE:g} x noise floor "
-        f"{floors.diversity:.3g} ({floors.diversity_basis})"
+        f"diversity {run:.3g} vs real {real:.3g}: {fell:.3g} below "
+        f"{'>' if fired else '≤'} {COLLAPSE_Z:g} x standard error {se:.3g}"
     )
-    return Flag(DIVERSITY_COLLAPSE, FLAGGED if fell > limit else CLEAR, detail)
+    return Flag(DIVERSITY_COLLAPSE, FLAGGED if fired else CLEAR, detail)
+
+
+def memorisation_flag(point: Point) -> Flag:
+    """The memorisation share rose above the base's (pooled over seeds)."""
+    seeds = [v.memorisation for v in point.per_seed if v.memorisation is not None]
+    if not seeds:
+        return Flag(MEMORISATION, NOT_MEASURED, "no memorisation measured")
+    rise = statistics.fmean(m["difference"] for m in seeds)
+    se = math.sqrt(sum(m["variance"] for m in seeds)) / len(seeds)
+    z_critical = max(m["z_critical"] for m in seeds)
+    effect = max(m["min_effect"] for m in seeds)
+    fired = rise > effect and rise > z_critical * se
+    detail = (
+        f"share rose {rise:+.3g} over the base's (standard error {se:.3g}; flagged above "
+        f"{z_critical:g} standard errors and {effect:g})"
+    )
+    return Flag(MEMORISATION, FLAGGED if fired else CLEAR, detail)
 
 
 def area_under(points: Sequence[tuple[float, float]], budget: float) -> float:
@@ -825,29 +1009,35 @@ def area_under(points: Sequence[tuple[float, float]], budget: float) -> float:
     return area / budget
 
 
-def rank_curves(curves: Sequence[Curve], budget: Budget) -> None:
+def rank_curves(curves: Sequence[Curve], budget: Budget, against_control: bool = False) -> None:
     """Set each curve's best point within ``budget``, its rank (1 = the highest best mean
-    verified gain; equal gains share a rank) and its area (:func:`area_under`)."""
+    verified gain; equal gains share a rank) and its area (:func:`area_under`); costs
+    against the control where ``against_control`` and measured, else against the base."""
+
+    def mean(point: Point, name: str) -> float | None:
+        value = point.cost(name, against_control)
+        return value.mean if value is not None else None
+
     for curve in curves:
         within = [
             p
             for p in curve.points
             if p.verified is not None
             and budget.within(
-                p.fid_cost.mean if p.fid_cost else None,
-                p.precision_drop.mean if p.precision_drop else None,
+                mean(p, "fid_cost"), mean(p, "precision_drop"), mean(p, "recall_drop")
             )
         ]
         curve.best = max(
             within, key=lambda p: p.verified.mean if p.verified else -math.inf, default=None
         )
         area_points = [
-            (p.fid_cost.mean, p.verified.mean)
+            (fid, p.verified.mean)
             for p in curve.points
-            if p.fid_cost is not None
+            if (fid := mean(p, "fid_cost")) is not None
             and p.verified is not None
-            and p.precision_drop is not None
-            and p.precision_drop.mean <= budget.precision_drop
+            and (precision := mean(p, "precision_drop")) is not None
+            and precision <= budget.precision_drop
+            and ((recall := mean(p, "recall_drop")) is None or recall <= budget.recall_drop)
         ]
         has_gain = any(p.verified is not None for p in curve.points)
         curve.area = area_under(area_points, budget.fid_cost) if has_gain else None
@@ -857,7 +1047,8 @@ def rank_curves(curves: Sequence[Curve], budget: Budget) -> None:
                 "no verified gain (no audit applies)"
                 if not has_gain
                 else f"no point within the budget (FID cost ≤ {budget.fid_cost:g}, "
-                f"precision drop ≤ {budget.precision_drop:g})"
+                f"precision drop ≤ {budget.precision_drop:g}, recall drop ≤ "
+                f"{budget.recall_drop:g})"
             )
         else:
             curve.unranked = None
@@ -923,6 +1114,7 @@ def _control_point(
             continue
         fid = [c.metric("fid") for c in (control, base)]
         prc = [c.metric("prc") for c in (control, base)]
+        recalls = [_number(((m.values or {}) if m else {}).get("recall")) for m in prc]
 
         def alike(entry: Any) -> bool:
             record = (entry.record or {}) if entry is not None else {}
@@ -952,6 +1144,9 @@ def _control_point(
                 fid_cost=run - before if run is not None and before is not None else None,
                 precision_drop=p_before - p_run
                 if p_run is not None and p_before is not None
+                else None,
+                recall_drop=recalls[1] - recalls[0]
+                if recalls[0] is not None and recalls[1] is not None
                 else None,
             )
         )
@@ -1007,9 +1202,21 @@ def _frontier(
     target = section.target_class
     entropy = all(_Diversity.entropy_known(c, bases) for c, _ in members)
     diversity = _Diversity(target, bases, entropy)
+    drift = section.drift or {}
+    notes: list[str] = []
+    base_ids = {c.protocol.base for c, _ in members if c.protocol and c.protocol.base}
+    control = _control_point(
+        controls,
+        bases,
+        base_ids,
+        (drift.get("extractor"), drift.get("extractor_sha256"), section.n),
+        notes,
+    )
+    control_of = {v.base: v for v in control.per_seed} if control is not None else {}
     by_curve: dict[str, list[tuple[CellResult, RewardAudit]]] = {}
     for cell, audit in members:
         by_curve.setdefault(_dumps(_curve_settings(cell)), []).append((cell, audit))
+    every_seed: list[SeedValues] = []
     curves = []
     for _, cells in sorted(by_curve.items()):
         protocol = cells[0][0].protocol
@@ -1029,7 +1236,10 @@ def _frontier(
         by_strength: dict[float | None, list[SeedValues]] = {}
         for cell, audit in cells:
             strength = cell.protocol.strength if cell.protocol else None
-            by_strength.setdefault(strength, []).append(_seed_values(cell, audit, diversity))
+            value = _seed_values(cell, audit, diversity)
+            _against(value, control_of.get(value.base))
+            every_seed.append(value)
+            by_strength.setdefault(strength, []).append(value)
         ordered = sorted(by_strength.items(), key=lambda kv: (kv[0] is None, kv[0] or 0.0))
         curve.points = [
             _point(strength_label(protocol.strength_name, s), ROLE_FINETUNE, s, values)
@@ -1038,7 +1248,6 @@ def _frontier(
         curves.append(curve)
     _distinct_labels(curves)
     floors = _floors(members, diversity)
-    base_ids = {c.protocol.base for c, _ in members if c.protocol and c.protocol.base}
     n_bases = len(floors.bases)
     zero = Estimate.fixed(0.0, n_bases)
     base = Point(
@@ -1057,16 +1266,7 @@ def _frontier(
     # the base is the first point of every curve: gains 0 at strength 0 (N = 1)
     for curve in curves:
         flag_points(curve, floors, base)
-    rank_curves(curves, budget)
-    drift = section.drift or {}
-    notes: list[str] = []
-    control = _control_point(
-        controls,
-        bases,
-        base_ids,
-        (drift.get("extractor"), drift.get("extractor_sha256"), section.n),
-        notes,
-    )
+    rank_curves(curves, budget, against_control=control is not None)
     return Frontier(
         dataset=first.dataset,
         extractor=drift.get("extractor"),
@@ -1084,8 +1284,91 @@ def _frontier(
         budget=budget,
         curves=curves,
         control=control,
+        controls=control_points(every_seed, section.n),
         notes=notes,
     )
+
+
+def _against(value: SeedValues, control: SeedValues | None) -> None:
+    """Fill ``value``'s costs against the control of its base (both against the base)."""
+    if control is None:
+        return
+    for name in ("fid_cost", "precision_drop", "recall_drop"):
+        mine, theirs = getattr(value, name), getattr(control, name)
+        if mine is not None and theirs is not None:
+            setattr(value, f"{name}_vs_control", mine - theirs)
+
+
+def _control_point_of(
+    label: str,
+    role: str,
+    strength: float,
+    seeds: list[PairedScores],
+    bases: list[str],
+    real: tuple[list[float], list[float]],
+) -> Point:
+    r, a = (np.asarray(x, dtype=np.float64) for x in real)
+    sd_r, sd_a = float(r.std(ddof=1)), float(a.std(ddof=1))
+    values = []
+    for index, (seed, base) in enumerate(zip(seeds, bases)):
+        claimed, verified = seed.gains()
+        values.append(
+            SeedValues(
+                cell=f"{role}:{base}",
+                seed=index,
+                base=base,
+                claimed=claimed / sd_r if sd_r > 0 else None,
+                verified=verified / sd_a if sd_a > 0 else None,
+            )
+        )
+    point = _point(label, role, strength, values)
+    point.hacking = judge_hacking(seeds, r, a)
+    point.flags = [Flag(HACKED, FLAGGED if point.hacking.fired else CLEAR, point.hacking.reason)]
+    return point
+
+
+def control_points(values: Sequence[SeedValues], n: int | None) -> list[Point]:
+    """The hacking verdict's controls of a frontier, once per base (not per point): best of
+    N real held-out images by the reward (:data:`NEGATIVE_CONTROL_N`; one draw of ``n`` picks
+    per base, so that the control has as many seeds and samples as the points) and each
+    base's positive control. None when no cell has per-image scores or the audit is exact."""
+    per_base: dict[str, SeedValues] = {}
+    for value in values:
+        if value.real_scores is not None and not value.exact and value.base is not None:
+            per_base.setdefault(value.base, value)
+    if not per_base:
+        return []
+    bases = sorted(per_base)
+    real = per_base[bases[0]].real_scores
+    assert real is not None
+    r, a = (np.asarray(x, dtype=np.float64) for x in real)
+    picks = n or len(r)
+    points = []
+    for strength in NEGATIVE_CONTROL_N:
+        seeds = []
+        for index in range(len(bases)):
+            first, chosen = best_of_n_draws(
+                r, strength, picks, np.random.default_rng([strength, index])
+            )
+            seeds.append(PairedScores.of(r[first], a[first], r[chosen], a[chosen]))
+        points.append(
+            _control_point_of(
+                f"best of {strength} real images", NEGATIVE_CONTROL, strength, seeds, bases, real
+            )
+        )
+    positive = [(b, found) for b in bases if (found := per_base[b].positive) is not None]
+    if positive:
+        points.append(
+            _control_point_of(
+                "the reward's gradient pushed on the base's samples (a known hack)",
+                POSITIVE_CONTROL,
+                0.0,
+                [paired for _, (paired, _) in positive],
+                [b for b, _ in positive],
+                positive[0][1][1],
+            )
+        )
+    return points
 
 
 def _distinct_labels(curves: list[Curve]) -> None:
@@ -1108,7 +1391,11 @@ __all__ = [
     "FLAGS",
     "FLOOR_MULTIPLE",
     "HACKED",
+    "MEMORISATION",
+    "NEGATIVE_CONTROL",
+    "NEGATIVE_CONTROL_N",
     "NOT_CALIBRATED",
+    "POSITIVE_CONTROL",
     "NOT_MEASURED",
     "OVER_OPTIMISED",
     "T_975",
@@ -1125,7 +1412,11 @@ __all__ = [
     "area_under",
     "budget_of",
     "build",
+    "collapse_flag",
+    "control_points",
     "flag_points",
+    "hacked_flag",
+    "memorisation_flag",
     "rank_curves",
     "t_quantile",
 ]
