@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from rlgan_bench.cli.audit import audit_command
+from rlgan_bench.cli.compare import compare
 from rlgan_bench.cli.context import Group
 from rlgan_bench.cli.eval import eval_command
 from rlgan_bench.cli.new_plugin import new_plugin
@@ -36,6 +37,7 @@ cli.add_command(eval_command, "eval")
 cli.add_command(audit_command, "audit")
 cli.add_command(run)
 cli.add_command(report)
+cli.add_command(compare)
 cli.add_command(plugins)
 cli.add_command(weights)
 cli.add_command(new_plugin)

@@ -1,0 +1,206 @@
+"""`rlgan-bench compare RESULTS_DIR LEADERBOARD_DIR`: each headline value of each configuration
+judged against the board's seed noise, one verdict line last, exit code 0 / 1 / 2; on copies of
+the committed leaderboards' records."""
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rlgan_bench.cli import cli
+from rlgan_bench.report.ranking import load
+from rlgan_bench.report.reproduce import (
+    DIFFERS,
+    FROM_BOARD,
+    FROM_OTHER,
+    FROM_YOURS,
+    NO_NOISE,
+    NOISE_MULTIPLE,
+    WITHIN,
+    reproduce,
+)
+
+LEADERBOARDS = Path(__file__).resolve().parents[2] / "leaderboards"
+BASE = "dcgan__none__seed0"
+BACKPROP_1 = "dcgan__classifier__backprop__lam1__859fdd73__seed0"
+
+
+def copy_board(name: str, to: Path, seeds: tuple[int, ...] | None = None) -> Path:
+    """The records of a committed board (result.json files and matrix.json, no pictures)."""
+    source = LEADERBOARDS / name
+    for cell in sorted((source / "cells").iterdir()):
+        if seeds is not None and not any(cell.name.endswith(f"__seed{s}") for s in seeds):
+            continue
+        (to / "cells" / cell.name).mkdir(parents=True)
+        shutil.copy(cell / "result.json", to / "cells" / cell.name / "result.json")
+    shutil.copy(source / "matrix.json", to / "matrix.json")
+    return to
+
+
+def set_fid(results: Path, cell: str, fid: float) -> None:
+    path = results / "cells" / cell / "result.json"
+    record = json.loads(path.read_text())
+    record["eval"]["metrics"]["fid"]["values"]["fid"] = fid
+    path.write_text(json.dumps(record))
+
+
+def fid_of(results: Path, cell: str) -> float:
+    record = json.loads((results / "cells" / cell / "result.json").read_text())
+    return record["eval"]["metrics"]["fid"]["values"]["fid"]
+
+
+@pytest.fixture
+def default(tmp_path):
+    """The one-seed default board and an identical copy as "your" results."""
+    board = copy_board("digits-default", tmp_path / "board")
+    yours = copy_board("digits-default", tmp_path / "yours")
+    return board, yours
+
+
+@pytest.fixture(scope="module")
+def frontier(tmp_path_factory):
+    return copy_board("digits-frontier", tmp_path_factory.mktemp("frontier"))
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, ["compare", *map(str, args)])
+
+
+def test_identical_results_are_within_noise(default, frontier):
+    board, yours = default
+    result = invoke(yours, board, "--noise-from", frontier)
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[-1].startswith("verdict: within noise (50 of 50 judged values within noise")
+    assert "differs" not in result.output
+    # what each value was judged against is said: the same point's spread on the frontier board
+    base_fid = next(line for line in lines if "base (no reward) | FID" in line)
+    assert f"sd 2.69 over 3 seeds (the same point on {frontier}" in base_fid
+    assert "| 13.22 | 13.22 | +0.00 |" in base_fid
+
+
+def test_a_fid_far_beyond_the_noise_differs(default, frontier):
+    board, yours = default
+    set_fid(yours, BACKPROP_1, fid_of(yours, BACKPROP_1) + 30.0)
+    result = invoke(yours, board, "--noise-from", frontier)
+    assert result.exit_code == 1, result.output
+    differing = [line for line in result.output.splitlines() if "**differs**" in line]
+    assert len(differing) == 1 and "backprop · λ=1 | FID | 16.89 | 46.89 | +30.00" in differing[0]
+    assert result.output.strip().splitlines()[-1].startswith("verdict: differs (")
+
+
+def test_another_machines_run_is_within_noise(default, frontier):
+    """Measured: a fresh default run on another machine gave the base FID 13.67 (board 13.22)
+    and backprop lambda 1 FID 18.78 (16.89); the frontier board's seeds spread FID by 2.7 and
+    3.4 at those points."""
+    board, yours = default
+    set_fid(yours, BASE, 13.67)
+    set_fid(yours, BACKPROP_1, 18.78)
+    result = invoke(yours, board, "--noise-from", frontier, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["verdict"] == WITHIN
+    fids = {c["configuration"]: c for c in data["checks"] if c["metric"] == "fid" and c["noise"]}
+    base = fids["dcgan · none · base (no reward)"]
+    assert base["difference"] == pytest.approx(13.67 - 13.224, abs=1e-3)
+    assert base["noise"]["source"] == FROM_OTHER and base["noise"]["n"] == 3
+    assert base["noise"]["sd"] == pytest.approx(2.691, abs=1e-3)
+    assert base["allowed"] == pytest.approx(NOISE_MULTIPLE * base["noise"]["sd"] * math.sqrt(2))
+    backprop = fids["dcgan · classifier (target=7) · backprop · λ=1"]
+    assert backprop["difference"] == pytest.approx(18.78 - 16.888, abs=1e-3)
+    assert backprop["verdict"] == WITHIN
+
+
+def test_a_point_varies_at_least_as_its_bases_do(default, frontier):
+    """The frontier board's three seeds of best-of-4 on jpeg agree to 0.004 in verified gain; the
+    value is judged against the bases' noise floor (0.075) instead, as the gauge's flags are."""
+    board, yours = default
+    reproduction = reproduce(load(yours), load(board), load(frontier))
+    check = next(
+        c
+        for c in reproduction.checks
+        if c.configuration == "dcgan · jpeg · best-of-n · N=4" and c.column.name == "verified"
+    )
+    assert check.noise is not None and check.noise.point_sd == pytest.approx(0.0042, abs=1e-4)
+    assert check.noise.sd == check.noise.floor == pytest.approx(0.0745, abs=1e-4)
+    assert "the bases' noise floor, the point's own 0.0042" in check.noise.describe()
+
+
+def test_without_a_noise_estimate_it_refuses_in_one_line(default):
+    board, yours = default
+    result = invoke(yours, board)
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "no noise estimate" in result.output
+    assert "--noise-from" in result.output
+
+
+def test_points_without_a_noise_estimate_are_not_judged(default, frontier):
+    """The frontier board has DCGAN only: the WGAN-GP values are listed, not judged."""
+    board, yours = default
+    set_fid(yours, "wgan-gp-731370d7__none__seed0", 99.0)
+    reproduction = reproduce(load(yours), load(board), load(frontier))
+    wgan = [c for c in reproduction.checks if c.configuration.startswith("wgan-gp")]
+    assert wgan and {c.verdict for c in wgan} == {NO_NOISE}
+    assert all(c.allowed is None for c in wgan)
+    assert reproduction.ok and "50 not judged (no noise estimate)" in reproduction.summary()
+
+
+def test_a_board_with_seeds_is_its_own_noise(frontier, tmp_path):
+    yours = copy_board("digits-frontier", tmp_path / "yours")
+    reproduction = reproduce(load(yours), load(frontier))
+    assert reproduction.ok
+    assert {c.noise.source for c in reproduction.checks if c.noise} == {FROM_BOARD}
+    # one seed's FID far off moves the mean over three by a third of it
+    set_fid(yours, BASE, fid_of(yours, BASE) + 60.0)
+    shifted = reproduce(load(yours), load(frontier))
+    verdicts = {(c.configuration, c.column.name): c.verdict for c in shifted.checks}
+    assert verdicts[("dcgan · none · base (no reward)", "fid")] == DIFFERS
+    assert not shifted.ok
+
+
+def test_your_seeds_give_the_noise_of_a_one_seed_board(tmp_path):
+    board = copy_board("digits-frontier", tmp_path / "board", seeds=(0,))
+    yours = copy_board("digits-frontier", tmp_path / "yours")
+    reproduction = reproduce(load(yours), load(board))
+    assert {c.noise.source for c in reproduction.checks if c.noise} == {FROM_YOURS}
+    base = next(c for c in reproduction.checks if c.configuration.endswith("base (no reward)"))
+    assert (base.board.n, base.yours.n) == (1, 3)
+    assert base.allowed == pytest.approx(NOISE_MULTIPLE * base.noise.sd * math.sqrt(1 + 1 / 3))
+
+
+def test_other_settings_are_not_comparable(default, frontier):
+    board, yours = default
+    path = yours / "cells" / BASE / "result.json"
+    record = json.loads(path.read_text())
+    record["config"]["train"]["steps"] = 100
+    path.write_text(json.dumps(record))
+    result = invoke(yours, board, "--noise-from", frontier)
+    assert result.exit_code == 1
+    assert "not comparable: steps 400 → 100" in result.output
+
+
+def test_another_matrix_is_not_comparable(default, frontier):
+    """The frontier board's points are the default's trained longer: no value is judged."""
+    board, _ = default
+    result = invoke(frontier, board, "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["verdict"] == DIFFERS and {c["verdict"] for c in data["checks"]} == {
+        "not comparable"
+    }
+
+
+def test_nothing_in_common_is_refused(default, tmp_path):
+    board, _ = default
+    other = copy_board("digits-default", tmp_path / "other")
+    for path in (other / "cells").glob("*/result.json"):
+        record = json.loads(path.read_text())
+        record["config"]["train"]["batch_size"] = 32
+        record["config"]["train"]["backbone"] = "wgan"
+        path.write_text(json.dumps(record))
+    result = invoke(other, board)
+    assert result.exit_code == 2 and "has no configuration of" in result.output
+    assert invoke(tmp_path / "nowhere", board).exit_code == 2
