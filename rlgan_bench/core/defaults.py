@@ -141,5 +141,7 @@ def _check_effective(options: dict[str, Any]) -> None:
 #: frontier (docs/protocol.md), unless the matrix gives ``[matrix] budget = { ... }``:
 #: ``fid_cost``, the FID above the base's (same latents, same real images) and
 #: ``precision_drop``, the precision below the base's, and ``recall_drop``, the recall below
-#: the base's (a collapse can raise precision; it lowers recall) (means over seeds)
-FRONTIER_BUDGET: dict[str, float] = {"fid_cost": 10.0, "precision_drop": 0.1, "recall_drop": 0.1}
+#: the base's (a collapse can raise precision; it lowers recall), means over seeds. Recall's
+#: budget is twice precision's: recall over every real image falls by design when a reward
+#: asks for one class, and it is the noisier of the two (seed spread about 0.06 on the boards)
+FRONTIER_BUDGET: dict[str, float] = {"fid_cost": 10.0, "precision_drop": 0.1, "recall_drop": 0.2}

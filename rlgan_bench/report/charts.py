@@ -25,6 +25,89 @@ TEXT_COLOR = "#1d2330"
 MUTED_COLOR = "#5f6b7a"
 
 
+#: the charts' font size in px (style.css.j2: ``svg.plot { font: 11px ... }``)
+FONT_SIZE = 11
+#: a line of a wrapped title, in px
+TITLE_LINE = 14
+#: the width in em of each printable ASCII character in DejaVu Sans (the sans-serif of Linux
+#: browsers; the other system fonts are narrower), rounded up to 0.01 em
+_EM = {
+    char: em
+    for em, chars in (
+        (0.28, "ijl'"), (0.30, "IJ"), (0.32, ",. "), (0.34, "/:;\\|"), (0.36, "f"),
+        (0.37, "-"), (0.40, "t()[]"), (0.41, "!"), (0.42, "r"), (0.46, '"'), (0.50, "*_`"),
+        (0.53, "sz"), (0.54, "?"), (0.55, "c"), (0.56, "L"), (0.58, "kF"), (0.60, "vxy"),
+        (0.61, "P"), (0.62, "aeoTY"), (0.64, "0123456789bdghnpquES${}"), (0.66, "K"),
+        (0.69, "ABVXZ"), (0.70, "CR"), (0.74, "U"), (0.75, "N"), (0.76, "H"), (0.77, "D"),
+        (0.78, "G&"), (0.79, "OQ"), (0.82, "w"), (0.84, "#+<=>^~"), (0.87, "M"), (0.96, "%"),
+        (0.98, "m"), (0.99, "W"), (1.00, "@"),
+    )
+    for char in chars
+}  # fmt: skip
+#: any other character (λ, β, arrows, ≤, ±: at most 0.84 em; … 1 em)
+_OTHER_EM = 0.84
+#: bold (the titles) is wider by at most this much on a label's mix of characters
+BOLD = 1.15
+
+
+def text_width(text: str, bold: bool = False, size: float = FONT_SIZE) -> float:
+    """An estimate of the width in px of ``text`` in the charts' font that errs wide: each
+    character's width in DejaVu Sans rounded up (:data:`_EM`), 0.84 em for any other (1 em
+    for an ellipsis)."""
+    em = sum(_EM.get(char, 1.0 if char == "…" else _OTHER_EM) for char in text)
+    return em * size * (BOLD if bold else 1.0)
+
+
+def wrap_text(text: str, width: float, bold: bool = False) -> list[str]:
+    """``text`` in lines no wider than ``width`` (by :func:`text_width`), broken at spaces (a
+    word wider than a line is broken inside)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, bold) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while text_width(word, bold) > width and len(word) > 1:
+            cut = max(1, len(fit_text(word, width, bold, ellipsis="")))
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    lines.append(line)
+    return lines
+
+
+def fit_text(text: str, width: float, bold: bool = False, ellipsis: str = "…") -> str:
+    """``text``, or its longest start that fits ``width`` with ``ellipsis`` after it."""
+    if text_width(text, bold) <= width:
+        return text
+    for end in range(len(text) - 1, 0, -1):
+        start = text[:end].rstrip()
+        if text_width(start + ellipsis, bold) <= width:
+            return start + ellipsis
+    return ""
+
+
+def _label(text: str, width: float) -> Markup:
+    """``text`` fitted to ``width``; when shortened, the whole text as its tooltip."""
+    shown = fit_text(text, width)
+    if shown == text:
+        return Markup("{}").format(text)
+    return Markup("{}<title>{}</title>").format(shown, text)
+
+
+def title_space(title: str, width: float) -> float:
+    """The height a chart of ``width`` adds above its content for a title of more than one
+    line (:func:`svg` wraps it)."""
+    return TITLE_LINE * (len(_title_lines(title, width)) - 1)
+
+
+def _title_lines(title: str, width: float) -> list[str]:
+    return wrap_text(title, width - 16, bold=True)
+
+
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """About ``count`` round tick values (steps of 1, 2, 2.5 or 5 times a power of ten)
     covering [low, high]; just ``[low]`` for an empty or non-finite range."""
@@ -128,7 +211,7 @@ class Frame:
             )
         parts.append(
             Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="{}">{}</text>').format(
-                self.left + self.width / 2, bottom + 30, TEXT_COLOR, xlabel
+                self.left + self.width / 2, bottom + 30, TEXT_COLOR, _label(xlabel, self.width)
             )
         )
         cy = self.top + self.height / 2
@@ -136,25 +219,38 @@ class Frame:
             Markup(
                 '<text x="12" y="{cy:.1f}" transform="rotate(-90 12 {cy:.1f})" '
                 'text-anchor="middle" fill="{color}">{label}</text>'
-            ).format(cy=cy, color=TEXT_COLOR, label=ylabel)
+            ).format(cy=cy, color=TEXT_COLOR, label=_label(ylabel, self.height))
         )
         return parts
 
 
 def svg(width: int, height: int, title: str, body: Sequence[Markup], css_class: str) -> Markup:
     """An ``<svg class="plot CSS_CLASS">`` of the given size around ``body``, with ``title``
-    as its accessible name, tooltip and heading."""
+    as its accessible name, tooltip and heading. A title wider than the chart is wrapped into
+    lines (``<tspan>``), for which the caller leaves :func:`title_space` above its content
+    (and in ``height``)."""
+    lines = _title_lines(title, width)
+    middle = width / 2
+    heading: Markup = Markup("{}").format(title)
+    if len(lines) > 1:
+        heading = Markup("").join(
+            Markup('<tspan x="{:.1f}" dy="{}">{}</tspan>').format(
+                middle, 0 if index == 0 else TITLE_LINE, line
+            )
+            for index, line in enumerate(lines)
+        )
     return Markup(
         '<svg class="plot {css}" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" '
         'aria-label="{title}"><title>{title}</title><text x="{middle:.1f}" y="15" '
-        'text-anchor="middle" font-weight="600" fill="{color}">{title}</text>{body}</svg>'
+        'text-anchor="middle" font-weight="600" fill="{color}">{heading}</text>{body}</svg>'
     ).format(
         css=css_class,
         w=width,
         h=height,
         title=title,
-        middle=width / 2,
+        middle=middle,
         color=TEXT_COLOR,
+        heading=heading,
         body=Markup("").join(body),
     )
 
@@ -163,8 +259,11 @@ def _dash(pattern: str) -> Markup:
     return Markup(' stroke-dasharray="{}"').format(pattern) if pattern else Markup("")
 
 
-def legend_entry(lx: float, ly: float, label: str, color: str, pattern: str = "") -> Markup:
-    """A legend item at (lx, ly): a short line in the series' colour and dash, its label."""
+def legend_entry(
+    lx: float, ly: float, label: str, color: str, pattern: str = "", width: float = math.inf
+) -> Markup:
+    """A legend item at (lx, ly) at most ``width`` wide: a short line in the series' colour
+    and dash, its label (shortened to fit, the whole label as its tooltip)."""
     return Markup(
         '<line x1="{lx:.1f}" y1="{ly:.1f}" x2="{end:.1f}" y2="{ly:.1f}" stroke="{color}" '
         'stroke-width="2"{dash}/><text x="{tx:.1f}" y="{ty:.1f}" fill="{text}">{label}'
@@ -178,8 +277,15 @@ def legend_entry(lx: float, ly: float, label: str, color: str, pattern: str = ""
         tx=lx + 22,
         ty=ly,
         text=TEXT_COLOR,
-        label=label,
+        label=_label(label, width - 22),
     )
+
+
+def legend_columns(labels: Sequence[str], width: float, most: int = 3) -> int:
+    """How many columns a legend of ``labels`` across ``width`` px gets: the most (up to
+    ``most``) in which every entry (its line and label) fits its column, else one."""
+    widest = max((text_width(label) for label in labels), default=0.0) + 22 + 8
+    return next((n for n in range(most, 1, -1) if widest <= width / n), 1)
 
 
 @dataclass
@@ -197,6 +303,75 @@ def _polyline_points(frame: Frame, points: Sequence[tuple[float, float]]) -> str
     return " ".join(f"{frame.x(x):.1f},{frame.y(y):.1f}" for x, y in points)
 
 
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+class Labels:
+    """Text labels placed next to their points inside ``bounds``, none over another label or
+    over a marker: each goes above right of its point, else above left, below right, below
+    left, whole where it fits, shortened (the whole label as its tooltip) where only a start
+    fits; a label with no free place is left out (its point's tooltip names it)."""
+
+    def __init__(self, bounds: Box) -> None:
+        self.bounds = bounds
+        self.taken: list[Box] = []
+
+    def block(self, box: Box) -> None:
+        """Keep labels off ``box`` (a marker, a fixed text)."""
+        self.taken.append(box)
+
+    def marker(self, px: float, py: float, radius: float = 5.0) -> None:
+        self.block((px - radius, py - radius, px + radius, py + radius))
+
+    def place(
+        self,
+        px: float,
+        py: float,
+        text: str,
+        offset: float = 6.0,
+        fill: str = TEXT_COLOR,
+        below: bool = False,
+    ) -> Markup:
+        """The ``<text>`` of ``text`` next to (px, py) (``below``: tried below first), or
+        nothing when it has no free place."""
+        left, top, right, bottom = self.bounds
+        places = [("start", -1), ("end", -1), ("start", 1), ("end", 1)]
+        if below:
+            places = places[2:] + places[:2]
+        for whole in (True, False):
+            for anchor, side in places:
+                tx = px + offset if anchor == "start" else px - offset
+                room = right - tx if anchor == "start" else tx - left
+                shown = text if whole else fit_text(text, room)
+                if not shown or text_width(shown) > room:
+                    continue
+                ty = py - offset if side < 0 else py + offset + FONT_SIZE - 2
+                width = text_width(shown)
+                x0 = tx if anchor == "start" else tx - width
+                box = (x0, ty - FONT_SIZE + 2, x0 + width, ty + 3)
+                if box[1] < top or box[3] > bottom:
+                    continue
+                if any(_overlaps(box, other) for other in self.taken):
+                    continue
+                self.taken.append(box)
+                # a halo in the plot's colour keeps it readable over the lines it crosses
+                return Markup(
+                    '<text class="label" x="{:.1f}" y="{:.1f}"{} fill="{}" stroke="#fbfcfd" '
+                    'stroke-width="3" stroke-linejoin="round" paint-order="stroke">{}</text>'
+                ).format(
+                    tx,
+                    ty,
+                    Markup(' text-anchor="end"') if anchor == "end" else Markup(""),
+                    fill,
+                    _label(text, width + 0.5),
+                )
+        return Markup("")
+
+
 def line_chart(
     series: Sequence[Series],
     title: str,
@@ -212,16 +387,20 @@ def line_chart(
         entry = (item.label, item.color, item.dash)
         if entry not in legend:
             legend.append(entry)
-    rows = max(1, math.ceil(len(legend) / 3))
-    top = 24 + 15 * rows
+    lift = title_space(title, width)
+    height = int(height + lift)
+    columns = legend_columns([label for label, _, _ in legend], width - 60)
+    rows = max(1, math.ceil(len(legend) / columns))
+    top = 24 + 15 * rows + lift
     xs = [x for s in series for x, _ in s.points]
     ys = [y for s in series for _, y in s.points]
     ys += [v for s in series for _, lo, hi in (s.band or []) for v in (lo, hi)]
     frame = Frame(padded_span(xs, 0.0), padded_span(ys), 54, top, width - 66, height - top - 40)
     body = frame.axes(xlabel, ylabel)
+    column = (width - 60) / columns
     for index, (label, color, pattern) in enumerate(legend):
-        lx, ly = 56 + (index % 3) * ((width - 60) / 3), 30 + 15 * (index // 3)
-        body.append(legend_entry(lx, ly, label, color, pattern))
+        lx, ly = 56 + (index % columns) * column, 30 + lift + 15 * (index // columns)
+        body.append(legend_entry(lx, ly, label, color, pattern, column - 6))
     for item in series:
         if item.band:
             upper = [(x, hi) for x, _, hi in item.band]
@@ -269,6 +448,8 @@ class Point:
     y_std: float | None = None
     #: no other point has both a higher x and a lower y (the caller decides)
     on_front: bool = False
+    #: the point's name in its tooltip, when the label is a short form of it
+    tip: str = ""
 
 
 TRADEOFF_LEGEND = Markup(
@@ -294,37 +475,38 @@ def tradeoff_chart(
     xs = [v for p in points for v in (p.x - (p.x_std or 0), p.x + (p.x_std or 0))]
     ys = [v for p in points for v in (p.y - (p.y_std or 0), p.y + (p.y_std or 0))]
     ys += [value for _, value in baselines]
-    top = 40
+    lift = title_space(title, width)
+    height = int(height + lift)
+    top = 40 + lift
     frame = Frame(
         padded_span(xs, 0.12), padded_span(ys, 0.1), 60, top, width - 80, height - top - 44
     )
     body = frame.axes(xlabel, ylabel)
-    body.append(TRADEOFF_LEGEND)
+    body.append(
+        Markup('<g transform="translate(0 {})">{}</g>').format(lift, TRADEOFF_LEGEND)
+        if lift
+        else TRADEOFF_LEGEND
+    )
     body.append(
         Markup(
-            '<text x="{}" y="34" text-anchor="end" fill="#1a7f37">better: → and ↓</text>'
-        ).format(width - 12)
+            '<text x="{}" y="{}" text-anchor="end" fill="#1a7f37">better: → and ↓</text>'
+        ).format(width - 12, 34 + lift)
     )
     right = frame.left + frame.width
+    # point and baseline labels stay inside the plot, off each other and off the markers
+    labels = Labels((frame.left + 2, frame.top, right - 2, frame.top + frame.height))
+    for point in points:
+        labels.marker(frame.x(point.x), frame.y(point.y))
     for label, value in baselines:
         py = frame.y(value)
         body.append(
             Markup(
                 '<line class="baseline" x1="{left:.1f}" y1="{py:.1f}" x2="{right:.1f}" '
                 'y2="{py:.1f}" stroke="#7f7f7f" stroke-width="1.5" stroke-dasharray="5 3">'
-                '<title>{label}: {value}</title></line><text x="{tx:.1f}" y="{ty:.1f}" '
-                'text-anchor="end" fill="{muted}">{label}</text>'
-            ).format(
-                left=frame.left,
-                right=right,
-                py=py,
-                label=label,
-                value=tick_label(value),
-                tx=right - 4,
-                ty=py - 4,
-                muted=MUTED_COLOR,
-            )
+                "<title>{label}: {value}</title></line>"
+            ).format(left=frame.left, right=right, py=py, label=label, value=tick_label(value))
         )
+        body.append(labels.place(right - 2, py, label, offset=4, fill=MUTED_COLOR))
     on_front = sorted((p for p in points if p.on_front), key=lambda p: p.x)
     if len(on_front) > 1:
         body.append(
@@ -335,6 +517,9 @@ def tradeoff_chart(
         )
     for point in points:
         body += _scatter_point(frame, point, xlabel, ylabel)
+    # the front's labels first: where labels compete for room, they are the ones to read
+    for point in sorted(points, key=lambda p: not p.on_front):
+        body.append(labels.place(frame.x(point.x), frame.y(point.y), point.label, offset=7))
     return svg(width, height, title, body, "tradeoff")
 
 
@@ -356,25 +541,11 @@ def _scatter_point(frame: Frame, point: Point, xlabel: str, ylabel: str) -> list
             MUTED_COLOR
         )
     )
-    tip = f"{point.label}: {xlabel} {point.x:.4g}, {ylabel} {point.y:.4g}"
-    # labels of points near the right edge go to their left, so they stay inside the plot
-    anchor = "end" if px > frame.left + frame.width * 0.7 else "start"
-    dx = -7 if anchor == "end" else 7
+    tip = f"{point.tip or point.label}: {xlabel} {point.x:.4g}, {ylabel} {point.y:.4g}"
     parts.append(
         Markup(
             '<circle cx="{px:.1f}" cy="{py:.1f}" r="5" {style}><title>{tip}</title></circle>'
-            '<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}" fill="{text}">{label}</text>'
-        ).format(
-            px=px,
-            py=py,
-            style=style,
-            tip=tip,
-            tx=px + dx,
-            ty=py - 7,
-            anchor=anchor,
-            text=TEXT_COLOR,
-            label=point.label,
-        )
+        ).format(px=px, py=py, style=style, tip=tip)
     )
     return parts
 
@@ -422,10 +593,11 @@ def frontier_chart(
     methods are ranked, a labelled vertical line."""
     legend = [(item.label, item.color, "") for item in series]
     legend += [("claimed gain", MUTED_COLOR, "5 3")]
-    longest = max(len(label) for label, _, _ in legend)
-    columns = 3 if longest <= 24 else 2 if longest <= 40 else 1
+    lift = title_space(title, width)
+    height = int(height + lift)
+    columns = legend_columns([label for label, _, _ in legend], width - 66)
     rows = max(1, math.ceil(len(legend) / columns))
-    top = 24 + 15 * rows
+    top = 24 + 15 * rows + lift
     xs, ys = [0.0], [0.0]
     if budget is not None and math.isfinite(budget):
         xs.append(budget)
@@ -443,10 +615,19 @@ def frontier_chart(
         padded_span(xs, 0.08), padded_span(ys, 0.1), 60, top, width - 80, height - top - 44
     )
     body = frame.axes(xlabel, ylabel)
+    column = (width - 66) / columns
     for index, (label, color, pattern) in enumerate(legend):
-        lx = 62 + (index % columns) * ((width - 66) / columns)
-        ly = 30 + 15 * (index // columns)
-        body.append(legend_entry(lx, ly, label, color, pattern))
+        lx = 62 + (index % columns) * column
+        ly = 30 + lift + 15 * (index // columns)
+        body.append(legend_entry(lx, ly, label, color, pattern, column - 6))
+    labels = Labels(
+        (frame.left + 2, frame.top, frame.left + frame.width - 2, frame.top + frame.height)
+    )
+    ox, oy = frame.x(0.0), frame.y(0.0)
+    labels.block((ox - 4.5, oy - 4.5, ox + 4.5, oy + 4.5))
+    for item in series:
+        for mark in item.marks:
+            labels.marker(frame.x(mark.x), frame.y(mark.y), 4.5)
     for value, horizontal in ((0.0, True), (0.0, False)):
         inside = frame.y_range if horizontal else frame.x_range
         if not inside[0] <= value <= inside[1]:
@@ -480,6 +661,7 @@ def frontier_chart(
                 ty=bottom - 6,
             )
         )
+        labels.block((px - 4 - text_width("budget"), bottom - 15, px - 4, bottom - 3))
     for control in controls:
         tip = f"{control.label}: {xlabel} {control.x:.4g}"
         if math.isfinite(control.y):
@@ -509,19 +691,10 @@ def frontier_chart(
             Markup(
                 '<line class="control" x1="{px:.1f}" y1="{top:.1f}" x2="{px:.1f}" '
                 'y2="{bottom:.1f}" stroke="{muted}" stroke-width="1.5" stroke-dasharray="2 3">'
-                '<title>{tip} (no reward: no gain)</title></line><text x="{tx:.1f}" '
-                'y="{ty:.1f}" fill="{muted}">{label}</text>'
-            ).format(
-                px=px,
-                top=frame.top,
-                bottom=bottom,
-                muted=MUTED_COLOR,
-                tip=tip,
-                tx=px + 4,
-                ty=frame.top + 12,
-                label=control.label,
-            )
+                "<title>{tip} (no reward: no gain)</title></line>"
+            ).format(px=px, top=frame.top, bottom=bottom, muted=MUTED_COLOR, tip=tip)
         )
+        body.append(labels.place(px, frame.top + 14, control.label, 4, MUTED_COLOR))
     bar = Markup(
         '<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="{}" stroke-opacity="0.55"/>'
     )
@@ -564,7 +737,6 @@ def frontier_chart(
                 Markup(
                     '<circle class="{css}" cx="{px:.1f}" cy="{py:.1f}" r="4.5" fill="{color}"'
                     "{ring}><title>{tip}</title></circle>"
-                    '<text x="{tx:.1f}" y="{ty:.1f}" fill="{text}">{label}</text>'
                 ).format(
                     css="point flagged" if mark.flags else "point",
                     px=px,
@@ -572,20 +744,18 @@ def frontier_chart(
                     color=item.color,
                     ring=ring,
                     tip=tip,
-                    tx=px + 6,
-                    ty=py - 6,
-                    text=TEXT_COLOR,
-                    label=mark.label,
                 )
             )
-    ox, oy = frame.x(0.0), frame.y(0.0)
     body.append(
         Markup(
             '<rect class="base" x="{:.1f}" y="{:.1f}" width="9" height="9" fill="{}">'
             "<title>base: {} 0, {} 0</title></rect>"
-            '<text x="{:.1f}" y="{:.1f}" fill="{}">base</text>'
-        ).format(ox - 4.5, oy - 4.5, TEXT_COLOR, xlabel, ylabel, ox + 7, oy + 14, TEXT_COLOR)
+        ).format(ox - 4.5, oy - 4.5, TEXT_COLOR, xlabel, ylabel)
     )
+    body.append(labels.place(ox, oy, "base", 7, below=True))
+    for item in series:
+        for mark in item.marks:
+            body.append(labels.place(frame.x(mark.x), frame.y(mark.y), mark.label))
     if not any(item.marks for item in series):
         body.append(
             Markup(

@@ -304,7 +304,7 @@ class Budget:
     #: "matrix.json" when the matrix gave it (each key it gave), else "default"
     source: str = "default"
     #: a collapse lowers recall while it may raise precision
-    recall_drop: float = FRONTIER_BUDGET.get("recall_drop", 0.1)
+    recall_drop: float = FRONTIER_BUDGET["recall_drop"]
 
     def within(
         self, fid_cost: float | None, precision_drop: float | None, recall_drop: float | None = None
@@ -344,7 +344,7 @@ def budget_of(matrix: dict[str, Any] | None) -> Budget:
         values["fid_cost"],
         values["precision_drop"],
         "matrix.json" if used else "default",
-        values.get("recall_drop", 0.1),
+        values["recall_drop"],
     )
 
 
@@ -1262,7 +1262,15 @@ def _frontier(
         claimed=zero,
         gap=zero,
         diversity=Estimate.fixed(1.0, n_bases),
+        recall_drop=zero,
     )
+    if control is not None:
+        # against the control, the control is at 0 and the base at minus its costs
+        for name in ("fid_cost", "precision_drop", "recall_drop"):
+            measured = control.measure(name)
+            if measured is not None:
+                setattr(control, f"{name}_vs_control", Estimate.fixed(0.0, measured.n))
+                setattr(base, f"{name}_vs_control", Estimate.of([-v for v in measured.values]))
     # the base is the first point of every curve: gains 0 at strength 0 (N = 1)
     for curve in curves:
         flag_points(curve, floors, base)

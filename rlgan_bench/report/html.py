@@ -428,13 +428,31 @@ def frontier_section(report: FrontierReport | None) -> FrontierSection | None:
 # --- reward vs FID ---------------------------------------------------------------------------
 
 
-def _point_label(row: Row) -> str:
-    parts = [row.backbone_label]
+def _point_label(row: Row, backbone: str | None = None) -> str:
+    """``dcgan backprop λ1``: the row's backbone (``backbone``: a shorter name of it), method
+    and strength (a base-protocol row's by its name: ``reward-weighted β=0.3``)."""
+    parts = [backbone or row.backbone_label]
     if row.mode:
         parts.append(row.mode)
-    if row.lam is not None:
+    if row.protocol is not None and row.protocol.strength is not None:
+        parts.append(row.strength_label)
+    elif row.lam is not None:
         parts.append(f"λ{row.lam:g}")
     return " ".join(parts)
+
+
+def _backbone_names(rows: Sequence[Row]) -> dict[str, str]:
+    """Each backbone label of ``rows`` -> the backbone's bare name where that is the only
+    setting of it among them (``wgan-gp`` for ``wgan-gp (betas=0.5,0.9, ...)``), else the
+    label itself: the names a chart's labels need to tell its points apart."""
+    settings: dict[str, set[str]] = {}
+    for row in rows:
+        settings.setdefault(row.backbone, set()).add(row.backbone_label)
+    return {
+        label: name if len(labels) == 1 else label
+        for name, labels in settings.items()
+        for label in labels
+    }
 
 
 def tradeoff_figures(board: Leaderboard) -> list[Figure] | None:
@@ -452,23 +470,35 @@ def tradeoff_figures(board: Leaderboard) -> list[Figure] | None:
     for (fid_key, _), members in groups.items():
         scores = [(r.stats["reward"], r.stats["fid"]) for r in members]
         front = pareto_front([(reward.mean, fid.mean) for reward, fid in scores])
+        unrewarded = [r for r in rows if r.reward == "none" and r.keys["fid"] == fid_key]
+        # on the chart a backbone is its bare name where the chart has one setting of it; the
+        # settings are in the caption, the whole label in each point's tooltip
+        names = _backbone_names([*members, *unrewarded])
         points = [
-            Point(_point_label(r), reward.mean, fid.mean, reward.std, fid.std, on_front)
+            Point(
+                _point_label(r, names[r.backbone_label]),
+                reward.mean,
+                fid.mean,
+                reward.std,
+                fid.std,
+                on_front,
+                tip=_point_label(r),
+            )
             for r, (reward, fid), on_front in zip(members, scores, front, strict=True)
         ]
         baselines = [
-            (f"{r.backbone_label}, no reward", r.stats["fid"].mean)
-            for r in rows
-            if r.reward == "none" and r.keys["fid"] == fid_key
+            (f"{names[r.backbone_label]}, no reward", r.stats["fid"].mean) for r in unrewarded
         ]
         first = members[0]
         title = f"{first.reward_label} on {first.dataset}"
         chart = tradeoff_chart(points, baselines, title, f"{first.reward} reward ↑", "FID ↓")
         scope = first.scopes["fid"]
+        shortened = sorted(label for label, name in names.items() if name != label)
         caption = (
             f"{first.reward_label}: {len(points)} "
             f"configuration{'s' if len(points) > 1 else ''}; FID by "
             f"{scope.get('extractor')}, N = {scope.get('n_generated')}."
+            + "".join(f" {label.replace(' (', ': ', 1).rstrip(')')}." for label in shortened)
         )
         figures.append(Figure([chart], caption))
     return figures
@@ -772,6 +802,9 @@ def render(board: Leaderboard, name: str | None = None) -> str:
     :func:`~rlgan_bench.report.markdown.report_name`)."""
     results = board.results
     total = sum(1 for b in board.boards if b.ranked)
+    # a base-protocol board's verdicts are the frontier's: the from-scratch sections (reward
+    # vs FID by λ, the per-cell gauge against a λ = 0 cell) would contradict them
+    legacy = board.frontier is None
     return render_page(
         "report.html.j2",
         heading=report_title(report_name(results, name)),
@@ -782,8 +815,9 @@ def render(board: Leaderboard, name: str | None = None) -> str:
         boards=[board_view(b, board.columns, i, total) for i, b in enumerate(board.boards)],
         frontier=frontier_section(board.frontier),
         failed=[(c.id, c.status, c.error or "(no error recorded)") for c in board.failed_cells],
-        tradeoff=tradeoff_figures(board),
-        hacking=hacking(board),
+        legacy=legacy,
+        tradeoff=tradeoff_figures(board) if legacy else None,
+        hacking=hacking(board) if legacy else None,
         curves=curve_figures(board),
         samples=sample_grids(board),
         environment=environment(board),

@@ -14,15 +14,24 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from rlgan_bench.report.charts import (
+    FONT_SIZE,
     FRONT_COLOR,
+    PALETTE,
+    TITLE_LINE,
     Frame,
+    FrontierMark,
+    FrontierSeries,
     Point,
     Series,
+    fit_text,
+    frontier_chart,
     line_chart,
     nice_ticks,
     padded_span,
+    text_width,
     tick_label,
     tradeoff_chart,
+    wrap_text,
 )
 from rlgan_bench.report.rows import pareto_front
 
@@ -208,9 +217,122 @@ def test_every_label_is_escaped_and_reads_back_unchanged():
         assert "<script" not in chart and "&lt;script&gt;" in chart
         root = parse(chart)
         assert root.get("aria-label") == EVIL and root.findtext("title") == EVIL
-        texts = [t.text for t in root.iter("text")]
+        # a label shortened to fit has the whole of it as its tooltip
+        texts = [t.findtext("title") or t.text for t in root.iter("text")]
         assert texts.count(EVIL) >= 4  # the heading, both axis labels, the legend or a point
     # a chart goes into an autoescaping template as it is, not escaped a second time
     page = Environment(autoescape=True).from_string("<div>{{ chart }}</div>")
     rendered = page.render(chart=charts[0])
     assert rendered == f"<div>{charts[0]}</div>" and "&amp;lt;" not in rendered
+
+
+# --- long labels: wrapped or shortened, inside the chart, never over each other -------------
+
+WGAN_GP = "wgan-gp (betas=0.5,0.9, critic_steps=2, lr=0.0002)"
+LONG_TITLE = f"{WGAN_GP} · classifier (target=7) on digits: verified gain vs FID cost"
+
+
+def node_boxes(node: ET.Element) -> list[tuple[str, float, float, float]]:
+    """(text, left, right, baseline y) of each line of a ``<text>``, its width estimated as
+    the charts estimate it (text_width; the heading is bold)."""
+    bold = node.get("font-weight") == "600"
+    lines = [(t.text or "", t.get("x")) for t in node.findall("tspan")] or [
+        (node.text or "", node.get("x"))
+    ]
+    boxes = []
+    for text, x in lines:
+        width = text_width(text, bold)
+        anchor = node.get("text-anchor") or "start"
+        left = {"middle": float(x) - width / 2, "end": float(x) - width}.get(anchor, float(x))
+        boxes.append((text, left, left + width, float(node.get("y"))))
+    return boxes
+
+
+def text_boxes(root: ET.Element) -> list[tuple[str, float, float, float]]:
+    """Every line of text but the y axis label (rotated: checked against the height)."""
+    return [b for n in root.iter("text") if not n.get("transform") for b in node_boxes(n)]
+
+
+def assert_inside(root: ET.Element) -> None:
+    width, height = float(root.get("width")), float(root.get("height"))
+    for text, left, right, y in text_boxes(root):
+        assert left >= 0 and right <= width, (text, left, right, width)
+        assert 0 < y <= height, (text, y)
+    for node in root.iter("text"):
+        if node.get("transform"):
+            assert text_width(node.text or "") <= height
+
+
+def test_text_width_wrap_and_fit():
+    assert text_width("mmm") > text_width("iii") > 0
+    assert text_width("ab", bold=True) > text_width("ab")
+    assert text_width("λ=0.3") > text_width("l=0.3")
+    lines = wrap_text(LONG_TITLE, 300, bold=True)
+    assert len(lines) > 1 and " ".join(lines) == LONG_TITLE
+    assert all(text_width(line, bold=True) <= 300 for line in lines)
+    assert wrap_text("x" * 80, 100) == ["x" * len(line) for line in wrap_text("x" * 80, 100)]
+    assert "".join(wrap_text("x" * 80, 100)) == "x" * 80
+    short = fit_text(WGAN_GP, 100)
+    assert short.endswith("…") and WGAN_GP.startswith(short[:-1]) and text_width(short) <= 100
+    assert fit_text("dcgan", 100) == "dcgan"
+
+
+def test_a_long_title_is_wrapped_inside_the_chart_with_the_whole_of_it_as_its_tooltip():
+    marks = [FrontierMark("λ=0.3", -1.1, 0.12, 0.4, 0.05, 0.05), FrontierMark("λ=1", -0.5, 0.26)]
+    series = [
+        FrontierSeries("backprop", PALETTE[0], marks),
+        FrontierSeries("reward-weighted (uses R on real data)", PALETTE[2], marks[:1]),
+    ]
+    chart = frontier_chart(series, LONG_TITLE, "FID cost (vs base) →", "verified gain ↑")
+    root = parse(chart)
+    assert root.findtext("title") == LONG_TITLE == root.get("aria-label")
+    heading = next(t for t in root.iter("text") if t.get("font-weight") == "600")
+    lines = [t.text for t in heading.findall("tspan")]
+    assert len(lines) == 2 and " ".join(lines) == LONG_TITLE
+    assert_inside(root)
+    # the plot moved down by the second line, and the chart grew by as much
+    assert float(root.get("height")) == 380 + TITLE_LINE
+    box = root.find("rect")
+    short = parse(frontier_chart(series, "short", "FID cost (vs base) →", "verified gain ↑"))
+    assert float(box.get("y")) == float(short.find("rect").get("y")) + TITLE_LINE
+
+
+def test_long_point_legend_and_baseline_labels_stay_inside_and_apart():
+    points = [
+        Point(f"{WGAN_GP} backprop λ=0.3", -3.78, 15.0),
+        Point(f"{WGAN_GP} backprop λ=1", -3.35, 15.6, on_front=True),
+        Point(f"{WGAN_GP} reward-weighted β=0.3", -3.15, 16.4, on_front=True),
+        Point("dcgan backprop λ=1", -2.95, 16.9, on_front=True),
+        Point("dcgan reward-weighted β=1", -2.55, 23.3, on_front=True),
+        Point("dcgan backprop λ=0.3", -3.8, 11.5, on_front=True),
+        Point("dcgan reward-weighted β=0.3", -3.55, 11.8, on_front=True),
+    ]
+    baselines = [(f"{WGAN_GP}, no reward", 16.1), ("dcgan, no reward", 13.3)]
+    charts = [
+        tradeoff_chart(points, baselines, LONG_TITLE, "classifier reward ↑", "FID ↓"),
+        line_chart(
+            [Series(f"{WGAN_GP} D loss", [(0, 1.0), (1, 0.5)], PALETTE[0]) for _ in range(2)]
+            + [Series(f"{WGAN_GP} G loss", [(0, 2.0), (1, 1.0)], PALETTE[1], "5 3")],
+            LONG_TITLE,
+            "step",
+            "loss",
+        ),
+    ]
+    for chart in charts:
+        root = parse(chart)
+        assert_inside(root)
+    root = parse(charts[0])
+    placed = [
+        (node.findtext("title") or node.text, node_boxes(node)[0])
+        for node in root.iter("text")
+        if node.get("class") == "label"
+    ]
+    assert len(placed) >= 6  # most labels find room; a shortened one has its whole as tooltip
+    assert {text for text, _ in placed} <= {p.label for p in points} | {b for b, _ in baselines}
+    for index, (_, (_, left, right, y)) in enumerate(placed):
+        for _, (_, other_left, other_right, other_y) in placed[index + 1 :]:
+            apart = right <= other_left or other_right <= left or abs(y - other_y) >= FONT_SIZE
+            assert apart, placed
+    # every point keeps its whole name in its marker's tooltip
+    tips = [c.findtext("title") for c in root.iter("circle") if c.get("class")]
+    assert all(any(tip.startswith(p.label) for tip in tips) for p in points)
