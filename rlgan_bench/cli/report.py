@@ -58,8 +58,8 @@ def report(
     sort: str | None,
     compare: tuple[str, str] | None,
 ) -> None:
-    """Leaderboard of RESULTS_DIR: one row per backbone x reward x mode x lambda, mean ± std over
-    seeds, ranked by --sort; failed cells listed apart."""
+    """Leaderboard of RESULTS_DIR: one row per backbone x reward x mode x lambda, the mean over
+    seeds ± its 95% interval, ranked by --sort; failed cells listed apart."""
 
     if fmt is None:
         fmt = SUFFIXES.get(Path(out_file).suffix.lower(), "md") if out_file else "md"

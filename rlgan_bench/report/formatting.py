@@ -3,6 +3,7 @@ with, and the marks of columns that mix measurements."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from rlgan_bench.report.frontier import (
     Frontier,
     NoiseFloors,
     Point,
+    t_quantile,
 )
 from rlgan_bench.report.model import Board, Column, Stat
 
@@ -64,8 +66,9 @@ def format_stat(column: Column, stat: Stat | None) -> str:
     if stat is None:
         return "–"
     text = column.format(stat.mean)
-    if stat.std is not None:
-        text += f" ± {column.format_std(stat.std)}"
+    if stat.std is not None:  # one convention in every table: ± the 95% t half-width
+        half = t_quantile(stat.n - 1) * stat.std / math.sqrt(stat.n)
+        text += f" ± {column.format_std(half)}"
     return text
 
 

@@ -235,8 +235,8 @@ def render(board: Leaderboard, name: str | None = None) -> str:
         "",
         f"{len(results.cells)} cells: {len(done)} done, {len(failed)} failed"
         + (f", {len(results.pending)} not run yet" if results.pending else "")
-        + ". Each score is the mean ± standard deviation over the seeds of a configuration "
-        "(no ± with one seed); rows measured differently are never ranked together.",
+        + ". Each score is the mean over the seeds of a configuration ± the half-width of its 95% "
+        "Student-t interval, as in the frontier (no ± with one seed); rows measured differently are never ranked together.",
         "",
     ]
     if board.frontier is not None:  # what a base-protocol benchmark is about comes first
