@@ -5,6 +5,8 @@ section of eval.json and result.json with and without a baseline, and the report
 from __future__ import annotations
 
 import json
+import math
+import statistics
 from pathlib import Path
 
 import pytest
@@ -336,8 +338,31 @@ def test_cell_gets_its_section_once_the_baseline_is_done(audited_results):
         section["claimed"]["normalised"] - section["verified"]["normalised"]
     )
     assert isinstance(section["hacked"], bool) and isinstance(section["reasons"], list)
+    # the verified audit is the reward's own quantity (its clipped log p(target), cap 0.9) by
+    # the evaluation network; the share of the target class is a second audit beside it
+    cap = math.log(section["reward_params"]["cap"])
+    assert section["verified"]["before"] <= cap and section["verified"]["after"] <= cap
+    share = section["audits"]["classifier-eval-net-share"]
+    assert 0 <= share["before"] <= 1 and 0 <= share["after"] <= 1
+    assert set(section["audits"]) == {"classifier-eval-net", "classifier-eval-net-share"}
+    # each image's reward and verified audit (what the frontier's hacked verdict bootstraps
+    # over): the real held-out images, the baseline's samples and the cell's, same latents
+    for kind in ("reward", "audit"):
+        scores = section["per_sample"][kind]
+        assert len(scores["base"]) == len(scores["run"]) == 40
+        assert len(scores["real"]) == section["n_real"]
+        assert statistics.fmean(scores["run"]) == pytest.approx(
+            section["claimed" if kind == "reward" else "verified"]["after"], rel=1e-4
+        )
+    # the classifier is differentiable: its positive control (a known hack) is recorded
+    control = section["positive_control"]
+    assert len(control["reward"]["pushed"]) == len(control["audit"]["pushed"]) == 40
     drift = section["drift"]
     assert {"fid", "fid_all", "precision", "recall", "within_class_diversity"} <= set(drift)
+    stderr = drift["within_class_diversity"]["stderr"]
+    assert set(stderr) == {"run", "baseline", "real"}
+    assert stderr["real"] > 0  # the real sevens' (the run's and the baseline's: None below 3)
+    assert all(value is None or value > 0 for value in stderr.values())
     assert section["over_training"]["lines"] == 2  # audit.jsonl of the cell (steps 3, 6)
     on_disk = json.loads((folder / "run" / "eval.json").read_text())["reward_audit"]
     assert on_disk == section

@@ -1,10 +1,12 @@
 """The gauge of a base-protocol cell (``measure(calibrated=True)``): the same numbers as the
-legacy gauge, no per-cell verdict from the hand-set thresholds; and the within-class FID's
-fallback to the within-class KID when a class has fewer samples than the evaluation network's
-features have dimensions, on the real digits."""
+legacy gauge, no per-cell verdict from the hand-set thresholds; the per-image reward and audit
+the frontier's hacked verdict bootstraps over, and the base's positive control; and the
+within-class FID's fallback to the within-class KID when a class has fewer samples than the
+evaluation network's features have dimensions, on the real digits."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from conftest import tiny_config
 from rlgan_bench.core.digits import load_digits
 from rlgan_bench.core.nets.digit_nets import EVAL_NET
 from rlgan_bench.core.records import RewardAudit
-from rlgan_bench.evaluation import gauge, memo
+from rlgan_bench.evaluation import controls, gauge, memo
 from rlgan_bench.evaluation.evaluate import evaluate
 from rlgan_bench.host import get_host
 from rlgan_bench.training.trainer import Trainer
@@ -69,6 +71,59 @@ def test_calibrated_sections_give_no_per_cell_verdict(runs):
     assert within["estimator"] == expected
 
 
+def test_sections_record_each_images_reward_and_audit(runs):
+    """per_sample: the reward and the verified audit of every real held-out image and of the
+    base's and the run's samples (same latents, same order), whose means are the section's."""
+    section = measure(runs, True)
+    per_sample = section.per_sample
+    assert set(per_sample) == {"reward", "audit"}
+    for kind in ("reward", "audit"):
+        assert set(per_sample[kind]) == {"real", "base", "run"}
+        assert len(per_sample[kind]["base"]) == len(per_sample[kind]["run"]) == section.n == 40
+        assert len(per_sample[kind]["real"]) == section.n_real > 40
+        assert all(isinstance(v, float) for v in per_sample[kind]["run"])
+    # the section's gains are the per-image means (kept to 6 significant digits)
+    for gain, kind in ((section.claimed, "reward"), (section.verified, "audit")):
+        values = {key: torch.tensor(v, dtype=torch.float64) for key, v in per_sample[kind].items()}
+        assert float(values["base"].mean()) == pytest.approx(gain.before, rel=1e-4, abs=1e-5)
+        assert float(values["run"].mean()) == pytest.approx(gain.after, rel=1e-4, abs=1e-5)
+        assert float(values["real"].std()) == pytest.approx(gain.spread_real, rel=1e-4)
+    # the verified audit is the reward's own quantity (clipped log p(target), cap 0.9) by the
+    # evaluation network; the target share is a second audit beside it
+    assert section.verified.audit == "classifier-eval-net"
+    cap = math.log(0.9)
+    assert max(max(v) for v in per_sample["audit"].values()) <= cap + 1e-6
+    assert max(max(v) for v in per_sample["reward"].values()) <= cap + 1e-6
+    share = section.audits["classifier-eval-net-share"]
+    assert 0.0 <= share.before <= 1.0 and 0.0 <= share.after <= 1.0
+    assert share.before != pytest.approx(section.verified.before)  # a different quantity
+    assert measure(runs, False).per_sample == per_sample  # the legacy gauge records them too
+
+
+def test_the_differentiable_reward_has_a_positive_control(runs):
+    """positive_control: the base's samples pushed up the gradient of the reward with its
+    hackable parameters (the classifier's plain network, unclipped log p), scored by that
+    reward and by the audit in the same form, with the real images and the base's samples."""
+    section = measure(runs, True)
+    control = section.positive_control
+    assert section.reward_params["net"] == "robust"  # the run's reward: not the known hack
+    assert control["reward_params"] == {**section.reward_params, "net": "plain", "form": "logprob"}
+    assert control["eps"] == controls.ADVERSARIAL_EPS
+    assert control["steps"] == controls.ADVERSARIAL_STEPS
+    assert "gradient" in control["method"]
+    for kind in ("reward", "audit"):
+        assert set(control[kind]) == {"real", "base", "pushed"}
+        assert len(control[kind]["base"]) == len(control[kind]["pushed"]) == 40
+        assert len(control[kind]["real"]) == section.n_real
+    # the audit in the hackable form is the unclipped log p: clipped at the cap, the audit of
+    # the same base samples in the run's form
+    unclipped = torch.tensor(control["audit"]["base"]).clamp(max=math.log(0.9))
+    assert torch.allclose(unclipped, torch.tensor(section.per_sample["audit"]["base"]), atol=1e-4)
+    # the push raised the reward it followed
+    pushed, base = (torch.tensor(control["reward"][k]) for k in ("pushed", "base"))
+    assert float(pushed.mean()) > float(base.mean())
+
+
 def test_the_gauge_measures_with_the_evaluations_resize(runs):
     base, tuned = runs
     default = measure(runs, True)
@@ -94,10 +149,13 @@ def test_the_base_side_is_measured_once_per_base(runs, tmp_path, monkeypatch):
         gauge, "reward_scores", lambda *a, **k: computed.append(len(a[1])) or reward_scores(*a, **k)
     )
     warm = measure(runs, True)
-    assert computed == [40]  # the tuned run's 40 samples; the base's and the real ones remembered
+    # the tuned run's 40 samples; the base's, the real ones and the positive control remembered
+    assert computed == [40]
     memo.forget()
     cold = measure(runs, True)
-    assert len(computed) == 4 and warm == cold
+    # a cold process: the reward of the run's, the base's and the real images, then the
+    # positive control's reward (hackable form) of the real images, the base's and the pushed
+    assert computed[1:] == [40, 40, 600, 600, 40, 40] and warm == cold
 
 
 def test_remembered_measurements_are_keyed_by_the_images():
