@@ -8,8 +8,18 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor, nn
 
+from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.core.params import resolve_params
 from rlgan_bench.core.reward import Reward, checked_scores
+
+#: the ranges an option can be declared to need (``RewardMode.option_ranges``), by name
+RANGES: dict[str, Callable[[float], bool]] = {
+    "> 0": lambda v: v > 0,
+    ">= 0": lambda v: v >= 0,
+    ">= 1": lambda v: v >= 1,
+    "in [0, 1)": lambda v: 0 <= v < 1,
+    "in (0, 1]": lambda v: 0 < v <= 1,
+}
 
 
 class RewardMode:
@@ -25,6 +35,10 @@ class RewardMode:
     needs_differentiable_reward: ClassVar[bool] = False
     #: options with defaults, settable with --mode-param / the config's [mode] table
     options: ClassVar[dict[str, Any]] = {}
+    #: option -> the range it must lie in (a key of :data:`RANGES`, e.g. ``"> 0"``): checked
+    #: when the method is made, which a matrix's validation does for every cell before any
+    #: starts; a method with other constraints checks them in ``__init__`` (a ConfigError)
+    option_ranges: ClassVar[dict[str, str]] = {}
     #: the method's one strength knob in a base-protocol sweep (docs/protocol.md): "lambda"
     #: (the reward term's weight, reward_weight), "beta" (reward_tilt) or "n" (option ``n``)
     strength_name: ClassVar[str] = "lambda"
@@ -79,6 +93,12 @@ class RewardMode:
         self.reward = reward
         self.provider = provider
         self.config = resolve_params(f"mode {self.name!r}", "option", options, self.options)
+        for key, wanted in self.option_ranges.items():
+            value = self.config.get(key)
+            if isinstance(value, (int, float)) and not RANGES[wanted](value):
+                raise ConfigError(
+                    f"method {self.name!r} option {key} must be {wanted}, got {value!r}"
+                )
         self.check_finite = True
 
     def score(self, images: Tensor) -> Tensor:

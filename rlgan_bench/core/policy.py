@@ -78,6 +78,12 @@ class GaussianPolicyMode(RewardMode):
     keeps the running-mean baseline across steps (saved with checkpoints)."""
 
     options = {"sigma": 0.1, "group": 2, "noise_scale": 4, "baseline_decay": 0.9}
+    option_ranges = {
+        "sigma": "> 0",
+        "group": ">= 1",
+        "noise_scale": ">= 1",
+        "baseline_decay": "in [0, 1)",
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

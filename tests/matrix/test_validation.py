@@ -233,3 +233,17 @@ def test_missing_weights_are_left_to_the_cell(monkeypatch):
     monkeypatch.setattr(ClassifierReward, "setup", missing)
     raw = {"run": {"steps": 2}, "matrix": {"rewards": [{"name": "classifier"}]}}
     assert len(build_matrix(raw, PluginHost().load()).cells) == 1
+
+
+def test_a_built_in_methods_option_out_of_range_is_refused_before_any_cell(tmp_path):
+    """The built-in methods declare their options' ranges (RewardMode.option_ranges)."""
+    text = (
+        '[run]\nsteps = 10\n[matrix]\nbackbones = ["dcgan"]\nseeds = [0]\nfinetune_steps = 5\n'
+        '[[matrix.rewards]]\nname = "jpeg"\nmethods = { reinforce = [0.01] }\n'
+        "mode_params = { sigma = -1.0 }\n"
+    )
+    assert_refused(
+        tmp_path,
+        text,
+        "matrix.rewards[0].mode_params: method 'reinforce' option sigma must be > 0, got -1.0",
+    )

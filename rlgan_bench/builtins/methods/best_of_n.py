@@ -21,6 +21,7 @@ class BestOfN(RewardMode):
     strength_name = "n"
     trains = False
     options = {"n": 4}
+    option_ranges = {"n": ">= 1"}
     summary = "no training: each sample the best of n draws of the base, by the reward"
 
     def reward_loss(
