@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -136,11 +137,56 @@ def exact_verdict() -> HackingVerdict:
     return HackingVerdict(EXACT, EXACT_TEXT)
 
 
+@lru_cache(maxsize=64)
+def _replicate_curves(
+    reward: bytes, audit: bytes, replicates: int, stream: int
+) -> tuple[tuple[SelectionCurve | None, tuple[float, float]], ...]:
+    """The selection curve (and the reward's and audit's sd) of each bootstrap replicate of
+    one set of images; its own random stream, so every point measured against the same
+    images (a frontier's real images, a base's samples) reuses them. None: a degenerate
+    replicate (constant reward or audit)."""
+    r, a = np.frombuffer(reward), np.frombuffer(audit)
+    rng = np.random.default_rng([BOOTSTRAP_SEED, stream])
+    out: list[tuple[SelectionCurve | None, tuple[float, float]]] = []
+    for _ in range(replicates):
+        j = rng.integers(0, len(r), len(r))
+        scale = (float(r[j].std(ddof=1)), float(a[j].std(ddof=1)))
+        try:
+            out.append((selection_curve(r[j], a[j]), scale))
+        except ValueError:
+            out.append((None, scale))
+    return tuple(out)
+
+
+def _own_curve(
+    seed: PairedScores, scale: tuple[float, float], replicate: int | None, replicates: int
+) -> SelectionCurve | None:
+    """Selection among the seed's base samples, in the units of ``scale`` (the real images'
+    sd): the whole set, or one bootstrap replicate of it."""
+    try:
+        if replicate is None:
+            return selection_curve(seed.base_reward, seed.base_audit, scale)
+        r, a = seed.base_reward, seed.base_audit
+        curve, own = _replicate_curves(r.tobytes(), a.tobytes(), replicates, 1)[replicate]
+        if curve is None:
+            return None
+        # the cached curve is in the replicate's own sd: rescale to the real images'
+        return SelectionCurve(
+            curve.n,
+            tuple(c * own[0] / scale[0] for c in curve.claimed),
+            tuple(v * own[1] / scale[1] for v in curve.verified),
+        )
+    except ValueError:  # a base whose reward or audit is constant: real selection only
+        return None
+
+
 def _expected_and_verified(
     seeds: Sequence[PairedScores],
     real_curve: SelectionCurve,
     scale: tuple[float, float],
     rng: np.random.Generator | None,
+    replicate: int | None = None,
+    replicates: int = REPLICATES,
 ) -> tuple[float, float, float]:
     """Mean over seeds of (claimed, verified, expected), each seed's samples resampled with
     ``rng`` (and the seeds too), none without."""
@@ -149,15 +195,13 @@ def _expected_and_verified(
     for s in chosen:
         seed = seeds[s]
         n = len(seed.run_reward)
-        index = np.arange(n) if rng is None else rng.integers(0, n, n)
+        index = None if rng is None else rng.integers(0, n, n)
         claimed_raw, verified_raw = seed.gains(index)
         claimed, verified = claimed_raw / scale[0], verified_raw / scale[1]
         expected = real_curve.expected_verified(claimed)
-        try:
-            own = selection_curve(seed.base_reward[index], seed.base_audit[index], scale)
+        own = _own_curve(seed, scale, replicate, replicates)
+        if own is not None:
             expected = min(expected, own.expected_verified(claimed))
-        except ValueError:  # a base whose reward or audit is constant: real selection only
-            pass
         rows.append((claimed, verified, expected))
     claimed, verified, expected = np.mean(rows, axis=0)
     return float(claimed), float(verified), float(expected)
@@ -175,8 +219,8 @@ def judge_hacking(
     and audit (one value per held-out image)."""
     if not seeds:
         return HackingVerdict(UNMEASURED, "no seed of the point has per-sample scores")
-    r = np.asarray(real_reward, dtype=np.float64)
-    a = np.asarray(real_audit, dtype=np.float64)
+    r = np.ascontiguousarray(real_reward, dtype=np.float64)
+    a = np.ascontiguousarray(real_audit, dtype=np.float64)
     try:
         curve = selection_curve(r, a)
     except ValueError as exc:
@@ -184,16 +228,17 @@ def judge_hacking(
     scale = (float(r.std(ddof=1)), float(a.std(ddof=1)))
     claimed, verified, expected = _expected_and_verified(seeds, curve, scale, None)
     deficit = expected - verified
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    # the real images' and the bases' replicate curves are shared by every point (cached);
+    # the seeds and each seed's paired samples are resampled per point
+    rng = np.random.default_rng([BOOTSTRAP_SEED, 2])
     replicas = np.empty(replicates)
-    for b in range(replicates):
-        j = rng.integers(0, len(r), len(r))
-        rr, aa = r[j], a[j]
-        sr, sa = float(rr.std(ddof=1)), float(aa.std(ddof=1))
-        if not (sr > 0 and sa > 0):
+    for b, (real_b, scale_b) in enumerate(
+        _replicate_curves(r.tobytes(), a.tobytes(), replicates, 0)
+    ):
+        if real_b is None:
             replicas[b] = deficit
             continue
-        _, v, e = _expected_and_verified(seeds, selection_curve(rr, aa), (sr, sa), rng)
+        _, v, e = _expected_and_verified(seeds, real_b, scale_b, rng, b, replicates)
         replicas[b] = e - v
     low, high = (float(q) for q in np.quantile(replicas, [0.025, 0.975]))
     beyond = not curve.claimed_range[0] <= claimed <= curve.claimed_range[1]
