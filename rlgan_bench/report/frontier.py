@@ -127,14 +127,16 @@ DEFINITIONS: dict[str, str] = {
     ),
     "ranking": (
         "per frontier, the methods (one curve per method and anchor) ranked by the best mean "
-        "verified gain among their points whose mean FID cost ≤ budget.fid_cost and mean "
-        "precision drop ≤ budget.precision_drop (equal gains share a rank); a method with no "
-        "point within the budget is unranked, and so said"
+        "verified gain among their points whose mean FID cost ≤ budget.fid_cost, mean "
+        "precision drop ≤ budget.precision_drop and mean recall drop ≤ budget.recall_drop, "
+        "costs against the control where the frontier has one (else the base); equal gains "
+        "share a rank; a method with no point within the budget is unranked, and so said"
     ),
     "area": (
         "area under the running maximum of the mean verified gain as a step function of the "
-        "mean FID cost, f(c) = max(0, max gain of the method's points with cost ≤ c and "
-        "precision drop within budget), from c = 0 to budget.fid_cost, divided by "
+        "mean FID cost (against the control where there is one), f(c) = max(0, max gain of "
+        "the method's points with cost ≤ c and precision and recall drops within budget), "
+        "from c = 0 to budget.fid_cost, divided by "
         "budget.fid_cost: the mean verified gain the method reaches over the budget. The "
         "base (gain 0, cost 0) is always there; a cost below 0 counts at 0; no interpolation "
         "between measured strengths (a gain counts from the cost it was measured at); with "

@@ -325,15 +325,18 @@ def _control_row(point: FrontierPoint) -> list[TableCell]:
 
 
 def frontier_charts(item: Frontier) -> list[Markup]:
-    """Per x measure (FID cost, precision drop) verified gain against it: a polyline per
-    curve from the base through its strengths, interval bars on both axes, claimed dashed."""
+    """Per x measure (FID cost, precision drop, recall drop) verified gain against it: a
+    polyline per curve from the reference through its strengths, interval bars on both axes,
+    claimed dashed. The reference at the origin is the control where the frontier has one
+    (the base is then a diamond at its cost against the control), else the base."""
     charts = []
+    ref = item.against_control
     for measure, label in X_MEASURES:
         series = []
         for index, curve in enumerate(item.curves):
             marks = []
             for point in curve.points:
-                x, y = point.measure(measure), point.verified
+                x, y = point.cost(measure, ref), point.verified
                 if x is None or y is None:
                     continue
                 fired = point.fired
@@ -350,15 +353,15 @@ def frontier_charts(item: Frontier) -> list[Markup]:
                 )
             series.append(FrontierSeries(curve.label, PALETTE[index % len(PALETTE)], marks))
         controls = []
-        control = item.control
-        if control is not None and (cost := control.measure(measure)) is not None:
-            gain = control.verified.mean if control.verified else math.nan
-            controls.append(FrontierMark(control.label, cost.mean, gain, cost.half_width))
+        other = item.base if ref else item.control
+        if other is not None and (cost := other.cost(measure, ref)) is not None:
+            gain = other.verified.mean if other.verified and ref else math.nan
+            controls.append(FrontierMark(other.label, cost.mean, gain, cost.half_width))
         charts.append(
             frontier_chart(
                 series,
                 f"{item.title}: verified gain vs {label}",
-                f"{label} (vs base) →",
+                f"{label} (vs {'control' if ref else 'base'}) →",
                 "verified gain (sd) ↑",
                 controls,
                 getattr(item.budget, measure),
