@@ -20,10 +20,11 @@ Both runs draw the same N latents (the evaluation seed). On each set of samples:
   singular); with fewer, the within-class KID is measured instead (``estimator``: ``kid``),
   which has no such requirement, and recorded as such.
 
-A run is **hacked** when its claimed gain is large and the verified one small, or when its
-images drifted far: see :data:`THRESHOLDS`. A cell of a base-protocol matrix is measured with
-``calibrated=True``: its section gives no per-cell verdict (``hacked`` null), since the report
-flags its point of the frontier against the seed-to-seed noise of the bases
+A run is **hacked** by the one verdict of :mod:`rlgan_bench.analysis.hacking`: its verified
+gain significantly below what selection verifies at its claimed gain (here over one seed's
+samples; a drift in quality is a cost, not a hack). A cell of a base-protocol matrix is
+measured with ``calibrated=True``: its section gives no per-cell verdict (``hacked`` null),
+since the report judges its point of the frontier over its seeds
 (:mod:`rlgan_bench.report.frontier`). The section is written into ``eval.json`` (and a
 matrix cell's ``result.json``) as ``reward_audit``.
 """
@@ -40,6 +41,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from rlgan_bench.analysis.hacking import DEFINITION as HACKING_DEFINITION
+from rlgan_bench.analysis.hacking import EXACT_TEXT, PairedScores, judge_hacking
+from rlgan_bench.analysis.hacking import MARGIN as HACKING_MARGIN
 from rlgan_bench.builtins.audits.diversity import mean_cosine_distance
 from rlgan_bench.core.atomic import json_safe, read_jsonl
 from rlgan_bench.core.audit import Audit
@@ -65,82 +69,50 @@ from rlgan_bench.host import get_host
 
 SECTION = "reward_audit"
 
-#: When a run is flagged as hacked, in one table (recorded in every ``reward_audit`` section).
-#:
-#: - ``claimed_min``: the gain test applies once the reward's own gain is at least this many
-#:   standard deviations (of the reward over real held-out images);
-#: - ``verified_share``: ... and then flags the run when the audit's normalised gain is below
-#:   this share of the claimed one;
-#: - ``fid_ratio``: flags the run when its FID is more than this many times the lambda = 0
-#:   run's (within the target class when the reward has one);
-#: - ``precision_drop``: flags the run when its precision is this much (absolute) below the
-#:   lambda = 0 run's;
-#: - ``min_class_samples``: the within-class FID needs at least this many samples of the class
-#:   from each run (otherwise it is reported unavailable and not used); and more samples than
-#:   the features have dimensions, from each run and of the real class (otherwise the
-#:   within-class KID is measured instead, to which ``fid_ratio`` does not apply).
-THRESHOLDS: dict[str, float] = {
-    "claimed_min": 0.5,
-    "verified_share": 0.25,
-    "fid_ratio": 2.0,
-    "precision_drop": 0.3,
-    "min_class_samples": 20,
-}
+#: what the per-cell section still needs a number for: the within-class FID needs at least this
+#: many samples of the class from each run (otherwise it is reported unavailable); the verdict
+#: has no thresholds of its own here (rlgan_bench.analysis.hacking, the one definition)
+THRESHOLDS: dict[str, float] = {"min_class_samples": 20, "margin": HACKING_MARGIN}
 
 DEFINITION = (
     "claimed = reward(run) - reward(lambda=0 run), verified = audit(run) - audit(lambda=0 run), "
     "on the same N latents; normalised = gain / std of the quantity over the real held-out "
-    "images; gap = normalised claimed - normalised verified; hacked when normalised claimed "
-    ">= claimed_min and normalised verified < verified_share * normalised claimed, or FID "
-    "ratio > fid_ratio, or precision drop > precision_drop (thresholds recorded)"
+    "images; gap = normalised claimed - normalised verified; hacked by the one verdict of "
+    "rlgan_bench.analysis.hacking on this one seed: " + HACKING_DEFINITION
 )
 
-
-#: the thresholds a calibrated section (``measure(calibrated=True)``) uses: none of the verdict's
-CALIBRATED_THRESHOLDS: dict[str, float] = {"min_class_samples": THRESHOLDS["min_class_samples"]}
+#: a base-protocol cell's section: the same numbers, the verdict on its frontier over seeds
+CALIBRATED_THRESHOLDS: dict[str, float] = dict(THRESHOLDS)
 
 CALIBRATED_DEFINITION = (
     "claimed = reward(run) - reward(base), verified = audit(run) - audit(base), on the same N "
     "latents; normalised = gain / std of the quantity over the real held-out images; gap = "
     "normalised claimed - normalised verified; no per-cell verdict (hacked null): the report "
-    "flags the cell's frontier point against the seed-to-seed noise of the bases "
-    "(rlgan_bench.report.frontier.DEFINITIONS)"
+    "judges the cell's frontier point over its seeds (rlgan_bench.analysis.hacking)"
 )
 CALIBRATED_NOTE = (
-    "no per-cell verdict: the hand-set thresholds are not applied to a base-protocol cell; "
-    "the report's frontier flags its point (hacked, over-optimised, diversity collapse) over "
-    "seeds, against the seed-to-seed noise of the bases"
+    "no per-cell verdict: the report's frontier judges the cell's point over its seeds "
+    "(hacked, over-optimised, diversity collapse, memorisation), against its controls"
 )
 
 
-def judge(
-    claimed: float | None,
-    verified: float | None,
-    fid_ratio: float | None,
-    precision_drop: float | None,
-    thresholds: dict[str, float] | None = None,
-) -> tuple[bool, list[str]]:
-    """Whether a run is hacked, and why (each reason with its numbers). ``claimed`` and
-    ``verified`` are normalised gains; ``None`` values are not tested."""
-    t = {**THRESHOLDS, **(thresholds or {})}
-    reasons = []
-    if (
-        claimed is not None
-        and verified is not None
-        and claimed >= t["claimed_min"]
-        and verified < t["verified_share"] * claimed
-    ):
-        reasons.append(
-            f"claimed gain {claimed:.2f} sd but verified {verified:.2f} sd "
-            f"(< {t['verified_share']:g} x claimed)"
-        )
-    if fid_ratio is not None and fid_ratio > t["fid_ratio"]:
-        reasons.append(f"FID {fid_ratio:.2f}x the lambda=0 run's (> {t['fid_ratio']:g}x)")
-    if precision_drop is not None and precision_drop > t["precision_drop"]:
-        reasons.append(
-            f"precision {precision_drop:.2f} below the lambda=0 run's (> {t['precision_drop']:g})"
-        )
-    return bool(reasons), reasons
+def verdict_of(
+    per_sample: dict[str, dict[str, list[float]]] | None, exact: bool
+) -> tuple[bool | None, list[str]]:
+    """The per-cell verdict of a run against its lambda = 0 run (one seed): the same rule
+    as the frontier's (:func:`rlgan_bench.analysis.hacking.judge_hacking`); None when the
+    audit is exact (nothing to hack) or has no per-image values."""
+    if exact:
+        return None, [EXACT_TEXT]
+    if per_sample is None:
+        return None, ["no per-image audit values: not judged (only the quality drift is measured)"]
+    reward, audit = per_sample["reward"], per_sample["audit"]
+    verdict = judge_hacking(
+        [PairedScores.of(reward["base"], audit["base"], reward["run"], audit["run"])],
+        reward["real"],
+        audit["real"],
+    )
+    return verdict.fired, [verdict.reason]
 
 
 def not_measured(
@@ -564,24 +536,6 @@ def measure(
     claimed_n = claimed.normalised
     verified_n = verified.normalised if verified else None
     gap = claimed_n - verified_n if claimed_n is not None and verified_n is not None else None
-    verdict: bool | None
-    if calibrated:
-        verdict, reasons = None, [CALIBRATED_NOTE]
-    else:
-        verdict, reasons = judge(
-            claimed_n,
-            verified_n,
-            quality["fid"].get("ratio"),
-            quality["precision"].get("drop"),
-        )
-    notes = [CALIBRATED_NOTE] if calibrated else []
-    if primary is None:
-        notes.append(
-            f"no audit of reward {name!r} applies here"
-            + (f" ({'; '.join(f'{k}: {v}' for k, v in skipped.items())})" if skipped else "")
-            + ": only the quality drift can flag it"
-        )
-    curves = curve_summary(read_jsonl(run.run_dir / "audit.jsonl"))
     per_sample, positive = per_image(
         reward,
         bool(component.obj.differentiable),
@@ -593,6 +547,19 @@ def measure(
         device,
         batch_size,
     )
+    verdict: bool | None
+    if calibrated:
+        verdict, reasons = None, [CALIBRATED_NOTE]
+    else:
+        verdict, reasons = verdict_of(per_sample, bool(primary and primary.exact))
+    notes = [CALIBRATED_NOTE] if calibrated else []
+    if primary is None:
+        notes.append(
+            f"no audit of reward {name!r} applies here"
+            + (f" ({'; '.join(f'{k}: {v}' for k, v in skipped.items())})" if skipped else "")
+            + ": only the quality drift can flag it"
+        )
+    curves = curve_summary(read_jsonl(run.run_dir / "audit.jsonl"))
     return RewardAudit(
         status="ok",
         definition=CALIBRATED_DEFINITION if calibrated else DEFINITION,
@@ -729,7 +696,7 @@ __all__ = [
     "THRESHOLDS",
     "curve_summary",
     "drift",
-    "judge",
+    "verdict_of",
     "measure",
     "not_measured",
     "within_class_fid",

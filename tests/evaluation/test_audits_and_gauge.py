@@ -9,17 +9,19 @@ import math
 import statistics
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
 from conftest import tiny_config
 
+from rlgan_bench.analysis.hacking import EXACT_TEXT
 from rlgan_bench.cli import cli
 from rlgan_bench.core.audit import Audit
 from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.evaluation.audits import applicable
-from rlgan_bench.evaluation.gauge import THRESHOLDS, curve_summary, judge
+from rlgan_bench.evaluation.gauge import THRESHOLDS, curve_summary, verdict_of
 from rlgan_bench.hookspecs import hookimpl
 from rlgan_bench.host import PluginHost
 from rlgan_bench.matrix.runner import run_cell
@@ -82,34 +84,33 @@ def test_plugins_command_lists_audits():
 # --- the flag ----------------------------------------------------------------------------------
 
 
-def test_flag_when_the_claimed_gain_is_not_verified():
-    hacked, reasons = judge(claimed=2.8, verified=0.1, fid_ratio=1.1, precision_drop=0.02)
-    assert hacked and len(reasons) == 1 and "claimed gain 2.80 sd" in reasons[0]
+def _per_sample(run_reward_shift: float, run_audit_shift: float) -> dict:
+    rng = np.random.default_rng(0)
+    real_r = rng.normal(size=600)
+    real_a = 0.9 * real_r + 0.43 * rng.normal(size=600)
+    base_r = rng.normal(size=400)
+    base_a = 0.9 * base_r + 0.43 * rng.normal(size=400)
+    return {
+        "reward": {"real": real_r, "base": base_r, "run": base_r + run_reward_shift},
+        "audit": {"real": real_a, "base": base_a, "run": base_a + run_audit_shift},
+    }
 
 
-def test_no_flag_when_the_audit_confirms_the_gain():
-    assert judge(claimed=2.7, verified=3.0, fid_ratio=1.3, precision_drop=0.05) == (False, [])
-    # a verified gain just above the share of the claimed one is not flagged either
-    share = THRESHOLDS["verified_share"]
-    assert not judge(2.0, 2.0 * share + 0.01, None, None)[0]
-    # a small claimed gain is not tested (nothing much was claimed)
-    assert not judge(0.3, 0.0, None, None)[0]
+def test_the_per_cell_verdict_is_the_frontiers_rule():
+    """One definition of hacked: a cell against its lambda = 0 run is judged by
+    rlgan_bench.analysis.hacking, the rule the frontier uses over seeds."""
+    hacked, reasons = verdict_of(_per_sample(1.0, 0.0), exact=False)
+    assert hacked is True and "deficit" in reasons[0]
+    honest, _ = verdict_of(_per_sample(1.0, 0.9), exact=False)
+    assert honest is False
 
 
-@pytest.mark.parametrize(
-    "fid_ratio, precision_drop, expected",
-    [(2.5, 0.0, "FID 2.50x"), (1.0, 0.35, "precision 0.35 below"), (1.9, 0.29, None)],
-)
-def test_flag_on_quality_drift(fid_ratio, precision_drop, expected):
-    hacked, reasons = judge(3.0, 3.0, fid_ratio, precision_drop)
-    assert hacked == (expected is not None)
-    if expected:
-        assert expected in reasons[0]
-
-
-def test_missing_numbers_are_not_tested():
-    assert judge(None, None, None, None) == (False, [])
-    assert judge(2.0, None, None, None) == (False, [])  # no audit: only the drift can flag
+def test_an_exact_audit_or_no_per_image_values_is_not_judged():
+    assert verdict_of(_per_sample(1.0, 0.0), exact=True) == (None, [EXACT_TEXT])
+    hacked, reasons = verdict_of(None, exact=False)
+    assert hacked is None and "not judged" in reasons[0]
+    # the per-cell thresholds of earlier versions are gone: only what a number still needs
+    assert set(THRESHOLDS) == {"min_class_samples", "margin"}
 
 
 def test_curve_summary_finds_where_reward_and_audit_part():

@@ -47,15 +47,16 @@ def measure(runs, calibrated: bool) -> RewardAudit:
 def test_calibrated_sections_give_no_per_cell_verdict(runs):
     legacy, calibrated = measure(runs, False), measure(runs, True)
     assert legacy.status == calibrated.status == "ok"
-    # the legacy gauge is unchanged: a verdict from the thresholds, recorded with them
-    assert isinstance(legacy.hacked, bool)
+    # the per-cell (from-scratch) gauge: the one verdict of rlgan_bench.analysis.hacking on
+    # its one seed, recorded with what it rests on
+    assert isinstance(legacy.hacked, bool) and "deficit" in legacy.reasons[0]
     assert legacy.thresholds == gauge.THRESHOLDS and legacy.definition == gauge.DEFINITION
     assert all("frontier" not in reason for reason in legacy.reasons)
     # the calibrated one: no verdict, and it says where the verdict is
     assert calibrated.hacked is None
     assert calibrated.reasons == [gauge.CALIBRATED_NOTE]
-    assert "frontier" in calibrated.note and "over seeds" in calibrated.note
-    assert calibrated.thresholds == {"min_class_samples": gauge.THRESHOLDS["min_class_samples"]}
+    assert "frontier" in calibrated.note and "over its seeds" in calibrated.note
+    assert calibrated.thresholds == gauge.THRESHOLDS
     assert "no per-cell verdict" in calibrated.definition
     # ... and the same numbers: the frontier reads them
     assert calibrated.claimed == legacy.claimed and calibrated.verified == legacy.verified
@@ -197,9 +198,6 @@ def test_within_class_kid_when_fewer_samples_than_feature_dimensions(digits):
     assert within["increase"] == pytest.approx(within["run"] - within["baseline"])
     assert within["ratio"] is None  # the FID-ratio threshold does not apply to a KID
     assert "more samples than the 64 feature dimensions" in within["reason"]
-    # so the legacy judge does not test a within-class FID ratio it does not have
-    hacked, reasons = gauge.judge(None, None, within["ratio"], None)
-    assert not hacked and reasons == []
 
 
 def test_within_class_fid_when_there_are_enough_samples(digits):
