@@ -7,6 +7,7 @@ providers, and a plugin that raises is reported without taking the others down.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 from dataclasses import dataclass, field
@@ -83,6 +84,26 @@ class Component:
     provider: Provider
 
 
+def unknown_hooks(pm: pluggy.PluginManager, plugin: Any) -> str | None:
+    """One line naming the hooks ``plugin`` implements that no hookspec defines (a misspelled
+    ``register_method`` would otherwise be ignored in silence), with the closest real names."""
+    known = sorted(name for name in dir(hookspecs) if name.startswith(("register_", "rlgan_")))
+    lines = []
+    for caller in pm.get_hookcallers(plugin) or []:
+        optional = any(
+            impl.plugin is plugin and impl.optionalhook for impl in caller.get_hookimpls()
+        )
+        if caller.spec is None and not optional:
+            close = difflib.get_close_matches(caller.name, known, n=1)
+            lines.append(caller.name + (f" (did you mean {close[0]}?)" if close else ""))
+    if not lines:
+        return None
+    return (
+        f"implements unknown hook{'s' if len(lines) > 1 else ''} {', '.join(lines)}; "
+        f"the hooks are in docs/hooks.md"
+    )
+
+
 class PluginHost:
     """Owns one pluggy manager and the components its plugins registered."""
 
@@ -130,6 +151,12 @@ class PluginHost:
         except Exception as exc:  # the same module twice, a hook the spec lacks (pluggy's
             # PluginValidationError): report the plugin, keep the host working
             provider.error = f"cannot register: {exc}"
+            self.broken.append(provider)
+            return
+        unknown = unknown_hooks(self.pm, plugin)
+        if unknown:  # pluggy accepts a hook no spec names (check_pending would say): refuse
+            self.pm.unregister(plugin)
+            provider.error = unknown
             self.broken.append(provider)
             return
         self.providers[id(plugin)] = provider

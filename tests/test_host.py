@@ -176,3 +176,24 @@ def test_broken_plugins_are_reported_and_the_rest_works(broken_plugins, tmp_path
     assert {r["name"] for r in rows if r["error"]} >= set(errors)
     disabled = PluginHost(disabled={"rlgan-fails-import"}).load()
     assert "rlgan-fails-import" not in {p.name for p in disabled.all_providers()}
+
+
+def test_a_misspelled_hook_marks_the_plugin_broken_with_one_line():
+    """pluggy accepts a hook no spec names; the host does not: a register_method (for
+    register_methods) would otherwise be ignored in silence."""
+
+    class Misspelled:
+        @hookimpl
+        def register_method(self, register):
+            raise AssertionError("never called")
+
+    host = PluginHost().load()
+    host.add_plugin(Misspelled(), name="rlgan-self-raft")
+    (broken,) = [p for p in host.broken if p.name == "rlgan-self-raft"]
+    assert broken.error == (
+        "implements unknown hook register_method (did you mean register_methods?); "
+        "the hooks are in docs/hooks.md"
+    )
+    assert "\n" not in broken.error
+    assert "rlgan-self-raft" not in {p.name for p in host.providers.values()}
+    host.components("rewards")  # the rest of the host works
