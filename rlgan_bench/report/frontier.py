@@ -191,8 +191,11 @@ DEFINITIONS: dict[str, str] = {
         "their spread, whichever is larger): within the reward's target class for a reward "
         "with one (the samples the evaluation network calls it, against the real images of "
         "the class), of all samples otherwise; the diversity is the mean pairwise cosine "
-        "distance of the evaluation network's features. Judged against real images, not the "
-        "base: a base more spread than the real class may lose spread towards it"
+        "distance of the evaluation network's features. Judged against real images: a base "
+        "more spread than the real class may lose spread towards it; and the point must also "
+        f"be below its base's diversity by more than {COLLAPSE_Z:g} standard errors, so a base "
+        "already below the real images (a GAN's samples are less spread than real digits "
+        "overall) does not make its every point a collapse"
     ),
     "not_calibrated": (
         f"{NOT_CALIBRATED}: fewer than two bases, so no seed-to-seed noise to measure against; "
@@ -403,6 +406,8 @@ class SeedValues:
     diversity_real: float | None = None
     diversity_run_se: float | None = None
     diversity_real_se: float | None = None
+    diversity_base: float | None = None
+    diversity_base_se: float | None = None
     #: memorisation share - base share, its standard error, and the rule's numbers
     memorisation: dict[str, float] | None = None
 
@@ -803,6 +808,8 @@ def _seed_values(cell: CellResult, section: RewardAudit, diversity: _Diversity) 
         diversity_real=_number(variety.get("real")),
         diversity_run_se=_number(stderr.get("run")),
         diversity_real_se=_number(stderr.get("real")),
+        diversity_base=_number(variety.get("baseline")),
+        diversity_base_se=_number(stderr.get("baseline")),
         memorisation=memorised,
     )
 
@@ -964,14 +971,28 @@ def collapse_flag(point: Point) -> Flag:
     within = math.sqrt(statistics.fmean((v.diversity_run_se or 0.0) ** 2 for v in seeds) / n)
     spread = statistics.stdev(runs) / math.sqrt(n) if n > 1 else 0.0
     real_se = statistics.fmean(v.diversity_real_se or 0.0 for v in seeds)
-    se = math.hypot(max(within, spread), real_se)
+    run_se = max(within, spread)
+    se = math.hypot(run_se, real_se)
     fell = real - run
-    fired = se > 0 and fell > COLLAPSE_Z * se
+    below_real = se > 0 and fell > COLLAPSE_Z * se
     detail = (
         f"diversity {run:.3g} vs real {real:.3g}: {fell:.3g} below "
-        f"{'>' if fired else '≤'} {COLLAPSE_Z:g} x standard error {se:.3g}"
+        f"{'>' if below_real else '≤'} {COLLAPSE_Z:g} x standard error {se:.3g}"
     )
-    return Flag(DIVERSITY_COLLAPSE, FLAGGED if fired else CLEAR, detail)
+    # ... and the method lost it: a base already below the real images (a GAN's samples are
+    # less spread than real digits overall) does not make each of its points a collapse
+    bases = [v for v in seeds if v.diversity_base is not None and v.diversity_base_se is not None]
+    if below_real and bases:
+        base = statistics.fmean(v.diversity_base or 0.0 for v in bases)
+        base_se = math.sqrt(statistics.fmean((v.diversity_base_se or 0.0) ** 2 for v in bases) / n)
+        lost = base - run
+        limit = COLLAPSE_Z * math.hypot(run_se, base_se)
+        below_real = lost > limit
+        detail += (
+            f"; {lost:.3g} below its base's {base:.3g} {'>' if below_real else '≤'} "
+            f"{COLLAPSE_Z:g} x standard error {limit / COLLAPSE_Z:.3g}"
+        )
+    return Flag(DIVERSITY_COLLAPSE, FLAGGED if below_real else CLEAR, detail)
 
 
 def memorisation_flag(point: Point) -> Flag:

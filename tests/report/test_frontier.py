@@ -933,6 +933,23 @@ def test_collapse_is_two_standard_errors_below_the_real_images():
     assert fr.collapse_flag(old).status == NOT_MEASURED
 
 
+def test_a_base_already_below_the_real_images_does_not_make_every_point_a_collapse():
+    """The default board's DCGAN draws all its digits at diversity 0.155 against the real
+    images' 0.273 (mean pairwise cosine distance of the evaluation network's features): a
+    point that keeps its base's spread did not collapse; one that lost it beyond noise did."""
+
+    def point(run: float) -> Point:
+        return seeds_of(SeedValues(
+            "c", 0, "b", diversity_run=run, diversity_real=0.273, diversity_base=0.155,
+            diversity_run_se=0.0027, diversity_real_se=0.0025, diversity_base_se=0.0028,
+        ))  # fmt: skip
+
+    kept = fr.collapse_flag(point(0.1557))  # reinforce λ 0.01 on jpeg
+    assert kept.status == CLEAR and "below its base's" in kept.detail
+    lost = fr.collapse_flag(point(0.139))  # best-of-4 on jpeg
+    assert lost.status == FLAGGED
+
+
 def scores_point(*seeds: PairedScores, real: tuple[np.ndarray, np.ndarray]) -> Point:
     return seeds_of(*(
         SeedValues(f"c{i}", i, f"b{i}", paired=seed, real_scores=(list(real[0]), list(real[1])))
