@@ -53,8 +53,8 @@ def log_prob(sample: Tensor, mean: Tensor, sigma: float) -> Tensor:
 
     The losses multiply by D again, so that they are in the whole sample's log-density and
     their gradient is ``A * eps / sigma``, the policy gradient of the standardised reward.
-    PPO's likelihood ratio is that of the whole sample too (its D-th power, not this per-pixel
-    geometric mean, which left the clip range no trust region)."""
+    PPO computes the likelihood ratio of the whole sample and clips its D-th root, the
+    geometric mean of the pixels' ratios (docs/rewards.md, PPO's trust region)."""
     return -((sample - mean) ** 2).flatten(2).mean(dim=2) / (2 * sigma**2)
 
 
