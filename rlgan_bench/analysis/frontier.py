@@ -45,13 +45,7 @@ from rlgan_bench.analysis.hacking import (
     PairedScores,
     judge_hacking,
 )
-from rlgan_bench.analysis.selection import best_of_n_draws
-from rlgan_bench.core.config import configuration
-from rlgan_bench.core.defaults import FRONTIER_BUDGET
-from rlgan_bench.core.metric import comparison_key
-from rlgan_bench.core.params import describe
-from rlgan_bench.core.records import ROLE_BASE, ROLE_CONTROL, ROLE_FINETUNE, RewardAudit
-from rlgan_bench.report.model import (
+from rlgan_bench.analysis.results import (
     BASE_LABEL,
     CONTROL_LABEL,
     USES_REAL_DATA,
@@ -59,6 +53,12 @@ from rlgan_bench.report.model import (
     Results,
     strength_label,
 )
+from rlgan_bench.analysis.selection import best_of_n_draws
+from rlgan_bench.core.config import configuration
+from rlgan_bench.core.defaults import FRONTIER_BUDGET
+from rlgan_bench.core.metric import comparison_key
+from rlgan_bench.core.params import describe
+from rlgan_bench.core.records import ROLE_BASE, ROLE_CONTROL, ROLE_FINETUNE, RewardAudit
 
 #: how many noise floors a change must exceed to be flagged
 FLOOR_MULTIPLE = 2.0

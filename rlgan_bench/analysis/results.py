@@ -38,7 +38,7 @@ from rlgan_bench.core.records import (
 )
 
 if TYPE_CHECKING:  # the frontier is built from the cells this module reads
-    from rlgan_bench.report.frontier import FrontierReport
+    from rlgan_bench.analysis.frontier import FrontierReport
 
 RESULT_FILE = "result.json"
 #: the strength names of the base protocol as tables show them
@@ -556,7 +556,7 @@ class Leaderboard:
     rows: list[Row]
     #: every column, those no cell has included (the JSON rows have the same keys always)
     all_columns: list[Column] = field(default_factory=list)
-    #: the frontiers of a base-protocol matrix (:mod:`rlgan_bench.report.frontier`); None
+    #: the frontiers of a base-protocol matrix (:mod:`rlgan_bench.analysis.frontier`); None
     #: when no cell has a protocol
     frontier: FrontierReport | None = None
 

@@ -25,7 +25,7 @@ gain significantly below what selection verifies at its claimed gain (here over 
 samples; a drift in quality is a cost, not a hack). A cell of a base-protocol matrix is
 measured with ``calibrated=True``: its section gives no per-cell verdict (``hacked`` null),
 since the report judges its point of the frontier over its seeds
-(:mod:`rlgan_bench.report.frontier`). The section is written into ``eval.json`` (and a
+(:mod:`rlgan_bench.analysis.frontier`). The section is written into ``eval.json`` (and a
 matrix cell's ``result.json``) as ``reward_audit``.
 """
 

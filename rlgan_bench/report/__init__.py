@@ -1,17 +1,17 @@
 """Leaderboards and reports of a results directory (``rlgan-bench report``).
 
-- :mod:`rlgan_bench.report.model`: the cells of a results directory (read through the typed
+- :mod:`rlgan_bench.analysis.results`: the cells of a results directory (read through the typed
   records of :mod:`rlgan_bench.core.records`), columns, rows, boards, the leaderboard
 - :mod:`rlgan_bench.report.columns`: the columns a report has, each read from the records
 - :mod:`rlgan_bench.report.ranking`: cells -> rows aggregated over seeds, ranked within boards
   of comparable rows
-- :mod:`rlgan_bench.report.frontier`: a base-protocol matrix's frontiers (verified gain against
+- :mod:`rlgan_bench.analysis.frontier`: a base-protocol matrix's frontiers (verified gain against
   fidelity cost per method and strength, over seeds), their budget ranking and the calibrated
   reward-hacking flags
 - :mod:`rlgan_bench.report.formatting`: the text the formats share (numbers, scopes, marks)
 - :mod:`rlgan_bench.report.markdown`, :mod:`rlgan_bench.report.html` (with
   :mod:`rlgan_bench.report.charts`): the two readable formats (the JSON format is
-  :meth:`~rlgan_bench.report.model.Leaderboard.report_json`: the rows, and with a frontier
+  :meth:`~rlgan_bench.analysis.results.Leaderboard.report_json`: the rows, and with a frontier
   ``{"frontier": ..., "rows": [...]}``)
 - :mod:`rlgan_bench.report.rows`: the names above as they were imported before the split
 - :mod:`rlgan_bench.report.compare`: the change of each metric between two results directories
@@ -23,10 +23,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rlgan_bench.analysis.results import Leaderboard, ResultsError
 from rlgan_bench.core.atomic import json_safe, write_text
 from rlgan_bench.report.html import render as render_html
 from rlgan_bench.report.markdown import render as render_md
-from rlgan_bench.report.model import Leaderboard, ResultsError
 from rlgan_bench.report.ranking import load
 
 FORMATS = ("md", "html", "json")

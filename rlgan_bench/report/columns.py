@@ -3,7 +3,7 @@ eval.json, the final training reward of its metrics.jsonl, the class histogram a
 reward-hacking gauge.
 
 A report shows every column of :data:`COLUMNS` that has a value somewhere; ``build(results,
-columns=[*COLUMNS, mine])`` adds one (a :class:`~rlgan_bench.report.model.Column`).
+columns=[*COLUMNS, mine])`` adds one (a :class:`~rlgan_bench.analysis.results.Column`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rlgan_bench.analysis.results import CellResult, Column, Measure
 from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.core.metric import COMPARISON_FIELDS, comparison_key
 from rlgan_bench.core.records import ClassHistogram, RewardAudit
-from rlgan_bench.report.model import CellResult, Column, Measure
 
 #: the final reward of a cell is the mean of this many last logged ``reward_mean`` values
 FINAL_REWARD_WINDOW = 5

@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from rlgan_bench.report.frontier import (
+from rlgan_bench.analysis.frontier import (
     CLEAR,
     EXACT,
     FLAGGED,
@@ -18,7 +18,7 @@ from rlgan_bench.report.frontier import (
     Point,
     t_quantile,
 )
-from rlgan_bench.report.model import Board, Column, Stat
+from rlgan_bench.analysis.results import Board, Column, Stat
 
 #: the marks of the measurements of a mixed column, in order
 MARKS = "abcdefghijklmnopqrstuvwxyz"

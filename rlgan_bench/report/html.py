@@ -29,6 +29,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from rlgan_bench.analysis.frontier import DEFINITIONS, X_MEASURES, Frontier, FrontierReport
+from rlgan_bench.analysis.frontier import Point as FrontierPoint
 from rlgan_bench.report.charts import (
     PALETTE,
     FrontierMark,
@@ -49,8 +51,6 @@ from rlgan_bench.report.formatting import (
     protocol_board,
     seeds_text,
 )
-from rlgan_bench.report.frontier import DEFINITIONS, X_MEASURES, Frontier, FrontierReport
-from rlgan_bench.report.frontier import Point as FrontierPoint
 from rlgan_bench.report.markdown import report_name, report_title
 from rlgan_bench.report.rows import (
     Board,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from rlgan_bench.analysis.frontier import DEFINITIONS, Frontier, FrontierReport, Point
+from rlgan_bench.analysis.results import Board, CellResult, Column, Leaderboard, Results, Row
 from rlgan_bench.report.formatting import (
     CONTROLS_HEADER,
     control_texts,
@@ -19,8 +21,6 @@ from rlgan_bench.report.formatting import (
     protocol_board,
     seeds_text,
 )
-from rlgan_bench.report.frontier import DEFINITIONS, Frontier, FrontierReport, Point
-from rlgan_bench.report.model import Board, CellResult, Column, Leaderboard, Results, Row
 
 
 def md_escape(value: object) -> str:

@@ -14,11 +14,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rlgan_bench.core.errors import ConfigError
-from rlgan_bench.core.records import ROLES
-from rlgan_bench.report import frontier
-from rlgan_bench.report.columns import COLUMNS, get_column
-from rlgan_bench.report.model import (
+from rlgan_bench.analysis import frontier
+from rlgan_bench.analysis.results import (
     Board,
     CellResult,
     Column,
@@ -29,6 +26,9 @@ from rlgan_bench.report.model import (
     Stat,
     load_results,
 )
+from rlgan_bench.core.errors import ConfigError
+from rlgan_bench.core.records import ROLES
+from rlgan_bench.report.columns import COLUMNS, get_column
 
 
 def group_rows(cells: Iterable[CellResult], columns: Sequence[Column]) -> list[Row]:
@@ -124,7 +124,7 @@ def build(
     results: Results, sort: str | None = None, columns: Sequence[Column] | None = None
 ) -> Leaderboard:
     """The leaderboard of ``results``, ranked by the column named ``sort`` (default: FID),
-    with the frontiers of a base-protocol matrix (:func:`rlgan_bench.report.frontier.build`).
+    with the frontiers of a base-protocol matrix (:func:`rlgan_bench.analysis.frontier.build`).
     Reads each cell's record as it is now (an edit to ``cell.record`` shows)."""
     columns = list(columns if columns is not None else COLUMNS)
     for cell in results.cells:

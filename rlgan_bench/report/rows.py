@@ -1,11 +1,23 @@
 """The names the report modules, the command and the tests have imported from here, where they
-were all defined: reading results (:mod:`~rlgan_bench.report.model`, on the typed records of
+were all defined: reading results (:mod:`~rlgan_bench.analysis.results`, on the typed records of
 :mod:`rlgan_bench.core.records`), the columns (:mod:`~rlgan_bench.report.columns`), grouping
 and ranking (:mod:`~rlgan_bench.report.ranking`) and formatting
 (:mod:`~rlgan_bench.report.formatting`)."""
 
 from __future__ import annotations
 
+from rlgan_bench.analysis.results import (
+    Board,
+    CellResult,
+    Column,
+    Leaderboard,
+    Measure,
+    Results,
+    ResultsError,
+    Row,
+    Stat,
+    load_results,
+)
 from rlgan_bench.core.atomic import json_safe
 from rlgan_bench.core.config import NOT_CONFIGURATION
 from rlgan_bench.report.columns import (
@@ -18,18 +30,6 @@ from rlgan_bench.report.columns import (
     metric_value,
 )
 from rlgan_bench.report.formatting import describe_scope, format_stat, header_lines, mark
-from rlgan_bench.report.model import (
-    Board,
-    CellResult,
-    Column,
-    Leaderboard,
-    Measure,
-    Results,
-    ResultsError,
-    Row,
-    Stat,
-    load_results,
-)
 from rlgan_bench.report.ranking import (
     build,
     default_sort,

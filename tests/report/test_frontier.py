@@ -22,26 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rlgan_bench.analysis.hacking import EXACT_TEXT, MARGIN, PairedScores
-from rlgan_bench.analysis.selection import selection_curve
-from rlgan_bench.core.config import TrainConfig
-from rlgan_bench.core.defaults import FRONTIER_BUDGET
-from rlgan_bench.core.records import (
-    CellConfig,
-    ClassHistogram,
-    EvalRecord,
-    Gain,
-    Memorisation,
-    MetricEntry,
-    Protocol,
-    ResultRecord,
-    RewardAudit,
-    write_result,
-)
-from rlgan_bench.report import frontier as fr
-from rlgan_bench.report import render
-from rlgan_bench.report.formatting import CONTROL_HEADER, CONTROLS_HEADER, FRONTIER_HEADER
-from rlgan_bench.report.frontier import (
+from rlgan_bench.analysis import frontier as fr
+from rlgan_bench.analysis.frontier import (
     CLEAR,
     DIVERSITY_COLLAPSE,
     EXACT,
@@ -62,6 +44,24 @@ from rlgan_bench.report.frontier import (
     budget_of,
     t_quantile,
 )
+from rlgan_bench.analysis.hacking import EXACT_TEXT, MARGIN, PairedScores
+from rlgan_bench.analysis.selection import selection_curve
+from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.core.defaults import FRONTIER_BUDGET
+from rlgan_bench.core.records import (
+    CellConfig,
+    ClassHistogram,
+    EvalRecord,
+    Gain,
+    Memorisation,
+    MetricEntry,
+    Protocol,
+    ResultRecord,
+    RewardAudit,
+    write_result,
+)
+from rlgan_bench.report import render
+from rlgan_bench.report.formatting import CONTROL_HEADER, CONTROLS_HEADER, FRONTIER_HEADER
 from rlgan_bench.report.ranking import build, load
 from rlgan_bench.report.rows import load_results
 
