@@ -1330,7 +1330,7 @@ def _against(value: SeedValues, control: SeedValues | None) -> None:
             setattr(value, f"{name}_vs_control", mine - theirs)
 
 
-def _control_point_of(
+def _verdict_control_point(
     label: str,
     role: str,
     strength: float,
@@ -1383,14 +1383,14 @@ def control_points(values: Sequence[SeedValues], n: int | None) -> list[Point]:
             )
             seeds.append(PairedScores.of(r[first], a[first], r[chosen], a[chosen]))
         points.append(
-            _control_point_of(
+            _verdict_control_point(
                 f"best of {strength} real images", NEGATIVE_CONTROL, strength, seeds, bases, real
             )
         )
     positive = [(b, found) for b in bases if (found := per_base[b].positive) is not None]
     if positive:
         points.append(
-            _control_point_of(
+            _verdict_control_point(
                 "the reward's gradient pushed on the base's samples (a known hack)",
                 POSITIVE_CONTROL,
                 0.0,

@@ -637,9 +637,11 @@ def per_image(
     if not differentiable:
         return per_sample, None
     hack_params = {**params, **(type(reward).hackable_params or {})}
-    hackable = type(reward)(**hack_params)
-    _, channels, _, image_size = as_float["real"].shape
-    hackable.setup(device, image_size, channels)
+    hackable = reward
+    if hack_params != params:  # the reward's known-hackable setting: a second instance
+        hackable = type(reward)(**hack_params)
+        _, channels, _, image_size = as_float["real"].shape
+        hackable.setup(device, image_size, channels)
 
     def control() -> dict[str, dict[str, list[float]]]:
         pushed = adversarial(hackable, as_float["baseline"], device, batch)
