@@ -100,7 +100,9 @@ def test_what_an_older_record_lacks_is_filled_not_invented(tmp_path):
     audit = record.eval.reward_audit
     assert audit is not None and audit.measured and audit.hacked is True
     assert audit.verified.audit == "classifier-eval-net" and audit.claimed.normalised > 1
-    assert audit.reasons and audit.thresholds["claimed_min"] == gauge.THRESHOLDS["claimed_min"]
+    # the thresholds it was judged by (0.1's, since retired) are read as written
+    assert audit.reasons and audit.thresholds == raw["eval"]["reward_audit"]["thresholds"]
+    assert audit.thresholds["claimed_min"] == 0.5
     # an eval.json of before best.pt: no checkpoint key, which was always checkpoint.pt
     old_eval = copy.deepcopy(raw["eval"])
     del old_eval["checkpoint"]
