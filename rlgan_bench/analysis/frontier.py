@@ -1362,7 +1362,7 @@ def control_points(values: Sequence[SeedValues], n: int | None) -> list[Point]:
     """The hacking verdict's controls of a frontier, once per base (not per point): best of
     N real held-out images by the reward (:data:`NEGATIVE_CONTROL_N`; one draw of ``n`` picks
     per base, so that the control has as many seeds and samples as the points) and each
-X
+    base's positive control; none when no cell has per-image scores or the audit is exact."""
     per_base: dict[str, SeedValues] = {}
     for value in values:
         if value.real_scores is not None and not value.exact and value.base is not None:
