@@ -19,7 +19,13 @@ from rlgan_bench.matrix.runner import (
     pending_cells,
     read_result,
 )
-from rlgan_bench.matrix.spec import Matrix, build_matrix, default_matrix_path, load_toml
+from rlgan_bench.matrix.spec import (
+    DEFAULT_MATRIX_NAME,
+    Matrix,
+    build_matrix,
+    default_matrix_path,
+    load_toml,
+)
 
 
 @dataclass
@@ -54,8 +60,11 @@ def load_matrix(
         overrides["seeds"] = list(seeds)
     if isinstance(source, dict):
         return build_matrix(source, host, overrides, "<dict>")
-    path = Path(source) if source is not None else default_matrix_path()
-    return build_matrix(load_toml(path), host, overrides, str(path))
+    if source is None:
+        # named, not located: the install path (often a temporary clone) means nothing on a
+        # published board
+        return build_matrix(load_toml(default_matrix_path()), host, overrides, DEFAULT_MATRIX_NAME)
+    return build_matrix(load_toml(source), host, overrides, str(source))
 
 
 def run_matrix_cells(

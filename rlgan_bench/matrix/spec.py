@@ -227,6 +227,10 @@ def _short_hash(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 
+#: how a run of the shipped default matrix names its source in matrix.json and reports
+DEFAULT_MATRIX_NAME = "rlgan_bench/default_matrix.toml"
+
+
 def default_matrix_path() -> Path:
     return Path(str(resources.files("rlgan_bench").joinpath("default_matrix.toml")))
 

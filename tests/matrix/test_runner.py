@@ -73,6 +73,19 @@ def test_default_matrix_is_valid_and_covers_the_issue():
     } <= combos
 
 
+def test_the_default_matrix_is_named_not_located():
+    # a published board's matrix.json and report show this, not the (temporary) install path
+    from rlgan_bench.matrix.session import load_matrix
+    from rlgan_bench.matrix.spec import DEFAULT_MATRIX_NAME
+
+    assert (
+        load_matrix(None, get_host()).source
+        == DEFAULT_MATRIX_NAME
+        == "rlgan_bench/default_matrix.toml"
+    )
+    assert default_matrix_path().as_posix().endswith(DEFAULT_MATRIX_NAME)
+
+
 def test_every_problem_is_listed_with_its_key():
     raw = tiny_matrix(
         rewards=[

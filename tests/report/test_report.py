@@ -511,8 +511,9 @@ def test_the_title_names_the_results_folder_or_the_board_never_a_path(results_di
         page = (folder.parent / "report.html").read_text()
         assert f"<title>rlgan-bench report: {name}</title>" in page
         assert f"<h1>rlgan-bench report: {name}</h1><p>" in page
-        for file in ("report.md", "report.html", "report.json"):
-            assert "/tmp/" not in (folder.parent / file).read_text(), (name, file)
+        for file in ("report.md", "report.html", "report.json", "matrix.json"):
+            if (folder.parent / file).exists():  # older boards kept no matrix.json
+                assert "/tmp/" not in (folder.parent / file).read_text(), (name, file)
 
 
 def load_results_board(folder: Path):
