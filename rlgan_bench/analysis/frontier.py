@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,8 @@ from rlgan_bench.analysis.results import (
     strength_label,
 )
 from rlgan_bench.analysis.selection import best_of_n_draws
+from rlgan_bench.analysis.separation import separation
+from rlgan_bench.analysis.stats import T_975, Estimate, _estimate, t_quantile
 from rlgan_bench.core.config import configuration
 from rlgan_bench.core.defaults import FRONTIER_BUDGET
 from rlgan_bench.core.metric import comparison_key
@@ -83,15 +85,6 @@ X_MEASURES = (
     ("precision_drop", "precision drop"),
     ("recall_drop", "recall drop"),
 )
-
-#: the two-sided 95% quantile of Student's t, t(0.975, df), for df = 1 .. 30
-T_975 = (
-    12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004,
-    2.262157, 2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905,
-    2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899,
-    2.059539, 2.055529, 2.051831, 2.048407, 2.045230, 2.042272,
-)  # fmt: skip
-_Z_975 = 1.959963984540054
 
 DEFINITIONS: dict[str, str] = {
     "frontier": (
@@ -130,7 +123,10 @@ DEFINITIONS: dict[str, str] = {
         "verified gain among their points whose mean FID cost ≤ budget.fid_cost, mean "
         "precision drop ≤ budget.precision_drop and mean recall drop ≤ budget.recall_drop, "
         "costs against the control where the frontier has one (else the base); equal gains "
-        "share a rank; a method with no point within the budget is unranked, and so said"
+        "share a rank; a method with no point within the budget is unranked, and so said; "
+        "a method is not distinguishable from the one ranked above it when the paired "
+        "difference of their best points' verified gains over their common seeds has a 95% "
+        "Student-t interval holding 0"
     ),
     "area": (
         "area under the running maximum of the mean verified gain as a step function of the "
@@ -205,78 +201,6 @@ DEFINITIONS: dict[str, str] = {
 
 
 # --- numbers over seeds --------------------------------------------------------------------
-
-
-def t_quantile(df: int) -> float:
-    """t(0.975, df), the 95% two-sided quantile of Student's t: the table for df <= 30, the
-    Cornish-Fisher expansion in 1/df above (error below 1e-7 there)."""
-    if df < 1:
-        raise ValueError(f"degrees of freedom must be >= 1, got {df}")
-    if df <= len(T_975):
-        return T_975[df - 1]
-    z = _Z_975
-    terms = (
-        (z**3 + z) / 4,
-        (5 * z**5 + 16 * z**3 + 3 * z) / 96,
-        (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384,
-        (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160,
-    )
-    return z + sum(term / df ** (power + 1) for power, term in enumerate(terms))
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A mean over seeds with its 95% Student-t interval (``half_width`` None: one value)."""
-
-    mean: float
-    half_width: float | None
-    n: int
-    values: tuple[float, ...] = ()
-    #: holds by definition (the base's zero costs and gains), not measured
-    exact: bool = False
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Estimate:
-        if not values:
-            raise ValueError("an estimate needs at least one value")
-        mean = statistics.fmean(values)
-        half = None
-        if len(values) > 1:
-            half = t_quantile(len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
-        return cls(mean, half, len(values), tuple(values))
-
-    @classmethod
-    def fixed(cls, value: float, n: int) -> Estimate:
-        """A value that holds by definition (the base's zero costs and gains)."""
-        return cls(value, 0.0, n, (value,) * n, exact=True)
-
-    @property
-    def one_seed(self) -> bool:
-        return self.n == 1
-
-    @property
-    def low(self) -> float | None:
-        return None if self.half_width is None else self.mean - self.half_width
-
-    @property
-    def high(self) -> float | None:
-        return None if self.half_width is None else self.mean + self.half_width
-
-    def to_json(self) -> dict[str, Any]:
-        ci = None if self.half_width is None else [self.low, self.high]
-        return {
-            "mean": self.mean,
-            "ci95": ci,
-            "half_width": self.half_width,
-            "n": self.n,
-            "values": list(self.values),
-            **({"exact": True} if self.exact else {}),
-        }
-
-
-def _estimate(values: Iterable[float | None]) -> Estimate | None:
-    found = [v for v in values if v is not None]
-    return Estimate.of(found) if found else None
 
 
 def _sd(values: Sequence[float]) -> float | None:
@@ -514,6 +438,9 @@ class Curve:
     area: float | None = None
     #: why the curve is not ranked
     unranked: str | None = None
+    #: set when the seeds do not tell this curve's best point from the one ranked above it
+    #: (:mod:`rlgan_bench.analysis.separation`)
+    not_distinguishable: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -531,6 +458,7 @@ class Curve:
             else None,
             "area": self.area,
             "unranked": self.unranked,
+            "not_distinguishable": self.not_distinguishable,
             "points": [point.to_json() for point in self.points],
         }
 
@@ -1034,7 +962,8 @@ def area_under(points: Sequence[tuple[float, float]], budget: float) -> float:
 
 def rank_curves(curves: Sequence[Curve], budget: Budget, against_control: bool = False) -> None:
     """Set each curve's best point within ``budget``, its rank (1 = the highest best mean
-    verified gain; equal gains share a rank) and its area (:func:`area_under`); costs
+    verified gain; equal gains share a rank), whether the seeds tell it from the curve ranked
+    above (:mod:`~rlgan_bench.analysis.separation`) and its area (:func:`area_under`); costs
     against the control where ``against_control`` and measured, else against the base."""
 
     def mean(point: Point, name: str) -> float | None:
@@ -1089,6 +1018,19 @@ def rank_curves(curves: Sequence[Curve], budget: Budget, against_control: bool =
         gain = best_gain(curve)
         curve.rank = previous[1] if previous is not None and previous[0] == gain else index + 1
         previous = (gain, curve.rank)
+        curve.not_distinguishable = None
+        if index > 0:
+            above = ranked[index - 1]
+            gap = separation(_seed_gains(above.best), _seed_gains(curve.best))
+            if gap is not None and not gap.distinguishable:
+                curve.not_distinguishable = gap.describe(above.label)
+
+
+def _seed_gains(point: Point | None) -> dict[int, float]:
+    """A point's verified gain per seed."""
+    if point is None:
+        return {}
+    return {v.seed: v.verified for v in point.per_seed if v.verified is not None}
 
 
 def _curve_label(method: str, anchor: float, uses_real_data: bool, options: dict[str, Any]) -> str:

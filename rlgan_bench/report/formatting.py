@@ -12,6 +12,7 @@ from rlgan_bench.analysis.frontier import (
     EXACT,
     FLAGGED,
     NOT_CALIBRATED,
+    Curve,
     Estimate,
     Frontier,
     NoiseFloors,
@@ -178,6 +179,12 @@ def seeds_text(n: int, failed: int = 0, mark_one: bool = False) -> str:
     """``3``, ``2 (+1 failed)``, with ``mark_one`` ``1 (one seed)``."""
     text = str(n) + (" (one seed)" if mark_one and n == 1 else "")
     return text + (f" (+{failed} failed)" if failed else "")
+
+
+def ranking_note(curve: Curve) -> str:
+    """The budget ranking's note on a method: why it is unranked, or that the seeds do not
+    tell it from the method ranked above it."""
+    return curve.unranked or curve.not_distinguishable or ""
 
 
 def format_estimate(estimate: Estimate | None, fmt: str = "{:.3g}") -> str:

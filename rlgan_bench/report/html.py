@@ -49,6 +49,7 @@ from rlgan_bench.report.formatting import (
     frontier_header,
     point_texts,
     protocol_board,
+    ranking_note,
     seeds_text,
 )
 from rlgan_bench.report.markdown import report_name, report_title
@@ -399,7 +400,7 @@ def frontier_view(item: Frontier, index: int, total: int) -> FrontierView:
             if curve.best and curve.best.verified
             else "–",
             "–" if curve.area is None else f"{curve.area:.2f}",
-            curve.unranked or "",
+            ranking_note(curve),
         )
         for curve in item.ranking
     ]

@@ -19,6 +19,7 @@ from rlgan_bench.report.formatting import (
     mark,
     point_texts,
     protocol_board,
+    ranking_note,
     seeds_text,
 )
 
@@ -161,7 +162,7 @@ def frontier_lines(item: Frontier, index: int, total: int) -> list[str]:
             if curve.best and curve.best.verified
             else "–",
             "–" if curve.area is None else f"{curve.area:.2f}",
-            md_escape(curve.unranked or ""),
+            md_escape(ranking_note(curve)),
         ]
         for curve in item.ranking
     ]
@@ -176,7 +177,7 @@ def frontier_lines(item: Frontier, index: int, total: int) -> list[str]:
                 "best point within budget",
                 "verified gain there",
                 f"area (mean verified gain over FID cost 0–{budget.fid_cost:g})",
-                "unranked",
+                "note",
             ],
             ranking,
         ),

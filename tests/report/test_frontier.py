@@ -728,6 +728,43 @@ def test_area_and_ranking_edge_cases():
     assert (cheap.rank, twin.rank, third.rank) == (1, 1, 3)
 
 
+def test_the_ranking_says_when_the_seeds_do_not_tell_two_methods_apart():
+    """Rank 2 is 'not distinguishable' from rank 1 when the paired difference of their best
+    points' verified gains over the common seeds has a 95% interval holding 0; a difference
+    far beyond the seeds' spread is not so marked."""
+
+    def curve(name, gains, seeds=(0, 1, 2, 3, 4)):
+        made = fr.Curve(name, 0.0, "lambda", False, True, {}, name)
+        per_seed = [SeedValues(f"{name}{s}", s, f"b{s}", verified=g) for s, g in zip(seeds, gains)]
+        made.points = [
+            Point("λ=1", "finetune", 1.0, [v.cell for v in per_seed], list(seeds),
+                  fid_cost=Estimate.of([1.0] * len(gains)),
+                  precision_drop=Estimate.of([0.0] * len(gains)),
+                  verified=Estimate.of(list(gains)), per_seed=per_seed)
+        ]  # fmt: skip
+        return made
+
+    # the same seed's luck moves both (paired): a small constant lead is told apart
+    leader = curve("backprop", [0.50, 0.80, 0.62, 0.71, 0.55])
+    close = curve("critic", [0.48, 0.79, 0.60, 0.69, 0.54])
+    # a noisy difference around zero is not
+    noisy = curve("reinforce", [0.60, 0.70, 0.50, 0.80, 0.45])
+    fr.rank_curves([leader, close, noisy], Budget(10.0, 0.1))
+    assert [c.rank for c in (leader, close, noisy)] == [1, 2, 3]
+    assert leader.not_distinguishable is None
+    assert close.not_distinguishable is None  # 0.016 ± 0.007 over 5 seeds
+    assert noisy.not_distinguishable.startswith("not distinguishable from critic")
+    assert "over 5 seeds" in noisy.not_distinguishable
+    # one common seed: nothing can be told apart
+    alone = curve("ppo", [0.1], seeds=(0,))
+    fr.rank_curves([leader, alone], Budget(10.0, 0.1))
+    assert alone.not_distinguishable == "not distinguishable from backprop (1 common seed)"
+    # the report's note column says it
+    from rlgan_bench.report.formatting import ranking_note
+
+    assert ranking_note(alone) == alone.not_distinguishable
+
+
 def test_recall_drop_is_in_the_budget():
     """A collapse can keep FID and precision within budget (precision may even rise) and
     still lose recall: such a point is not within the budget."""
