@@ -31,9 +31,11 @@ def save(
     mode=None,
     reference=None,
     opt_inner=None,
+    compute=None,
 ) -> None:
     """``opt_inner``: the optimiser of a method's inner updates (PPO's), saved as ``opt_inner``
-    when the run has one; runs without one write no such key."""
+    when the run has one; runs without one write no such key. ``compute``: the run's
+    :class:`~rlgan_bench.core.calls.CallCounter`, saved as ``compute`` (its counts so far)."""
     state: dict[str, Any] = {
         "step": step,
         "config_digest": config_digest,
@@ -54,6 +56,8 @@ def save(
     }
     if opt_inner is not None:
         state["opt_inner"] = opt_inner.state_dict()
+    if compute is not None:
+        state["compute"] = compute.state_dict()
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
 
@@ -81,9 +85,10 @@ def restore(
     noise_rng: torch.Generator,
     mode=None,
     opt_inner=None,
+    compute=None,
 ) -> None:
     """A checkpoint without ``opt_inner`` (written before runs had one) leaves ``opt_inner``
-    as it is: fresh."""
+    as it is: fresh; one without ``compute`` marks the counts incomplete."""
     generator.load_state_dict(state["generator"])
     critic.load_state_dict(state["critic"])
     ema.load_state_dict(state["ema_generator"])
@@ -100,6 +105,8 @@ def restore(
         mode.load_state_dict(state.get("mode", {}))
     if opt_inner is not None and "opt_inner" in state:
         opt_inner.load_state_dict(state["opt_inner"])
+    if compute is not None:
+        compute.load_state_dict(state.get("compute"))
 
 
 def load_weights(path: Path) -> dict[str, Any]:

@@ -272,7 +272,8 @@ class RewardAudit(VersionedRecord):
     memorisation: Memorisation | None = None
     #: the reward and its verified audit of each image (``real``: the held-out images;
     #: ``base``, ``run``: the samples of the same latents), which the hacking verdict of
-    #: rlgan_bench.analysis bootstraps over; None where the audit has no per-image values
+    #: rlgan_bench.analysis bootstraps over and the report's histograms bin; ``audit`` absent
+    #: where the audit is exact or has no per-image values (None: written before that)
     per_sample: dict[str, dict[str, list[float]]] | None = None
     #: the positive control of the base and reward: the base's samples pushed up the reward's
     #: gradient within a small pixel budget (a known hack), scored like ``per_sample``
@@ -302,6 +303,23 @@ class RewardAudit(VersionedRecord):
                 f"{source}: {where}status must be one of {', '.join(AUDIT_STATUSES)}, "
                 f"got {self.status!r}"
             )
+
+
+@dataclass(kw_only=True)
+class Compute(Record):
+    """What making samples cost (docs/results.md): the images the reward scored
+    (``reward_calls``), the images the generator made (``generator_calls``) and the wall
+    ``seconds``; ``samples``: the samples they produced (an evaluation's); a cell's total has
+    its ``parts``, ``train`` and ``sampling``. Records written before it have none."""
+
+    reward_calls: int
+    generator_calls: int
+    seconds: float
+    samples: int | None = None
+    parts: dict[str, Compute] | None = None
+
+    _OPTIONAL = frozenset({"samples", "parts"})
+    KIND = "a compute record"
 
 
 @dataclass(kw_only=True)
@@ -337,9 +355,12 @@ class EvalRecord(VersionedRecord):
     note: str | None = None
     samples_dir: str | None = None
     reward_audit: RewardAudit | None = None
+    #: what drawing the samples cost (best-of-n: N reward and generator calls per sample)
+    sampling: Compute | None = None
 
     _OPTIONAL = frozenset(
         {"target", "target_fraction", "keep_best", "note", "samples_dir", "reward_audit"}
+        | {"sampling"}
     )
     KIND = "an rlgan-bench eval.json"
 
@@ -446,9 +467,12 @@ class ResultRecord(VersionedRecord):
     #: seconds: train, eval, audit, total
     timing_s: dict[str, float] = field(default_factory=dict)
     eval: EvalRecord | None = None
+    #: what the cell cost beyond its base: its training's and its evaluation samples' calls
+    compute: Compute | None = None
 
     _OPTIONAL = frozenset(
         {"traceback", "cell_digest", "config_hash", "device", "plugins", "versions", "eval"}
+        | {"compute"}
     )
     KIND = "an rlgan-bench result.json"
 
@@ -599,6 +623,7 @@ __all__ = [
     "STATUS_FAILED",
     "CellConfig",
     "ClassHistogram",
+    "Compute",
     "EvalRecord",
     "Gain",
     "Memorisation",

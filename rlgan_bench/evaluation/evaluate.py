@@ -11,7 +11,7 @@ import json
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,12 @@ from rlgan_bench.builtins.metrics import classes as class_metrics
 from rlgan_bench.builtins.metrics.fidelity import fidelity_option
 from rlgan_bench.core import checkpoint
 from rlgan_bench.core.backbone import Backbone, ModelShape
+from rlgan_bench.core.calls import CallCounter
 from rlgan_bench.core.dataset import DatasetSpec, ImageData, to_uint8
 from rlgan_bench.core.defaults import EVAL_DEFAULTS, resolve
 from rlgan_bench.core.errors import ConfigError, MissingFileError, PluginError, RlganError
 from rlgan_bench.core.metric import Entry, EvalContext, MetricSpec, unavailable
-from rlgan_bench.core.records import ClassHistogram, EvalRecord, MetricEntry, write_eval
+from rlgan_bench.core.records import ClassHistogram, Compute, EvalRecord, MetricEntry, write_eval
 from rlgan_bench.core.runtime import environment, resolve_device
 from rlgan_bench.host import PluginHost, get_host
 
@@ -49,6 +50,10 @@ class LoadedRun:
     #: the file the weights came from: "checkpoint.pt", or "best.pt" for a run trained with
     #: keep_best (the state with the best audited score)
     checkpoint_file: str = "checkpoint.pt"
+    #: counts the generator's calls (and a selecting method's reward calls) as it samples
+    calls: CallCounter = field(default_factory=CallCounter)
+    #: what the samples :func:`generate` returned last cost
+    sampling: Compute | None = None
 
     @property
     def config(self) -> dict[str, Any]:
@@ -107,22 +112,31 @@ def load_run(
             f"of config.json ({first})"
         ) from None
     net.to(device).eval().requires_grad_(False)
+    calls = CallCounter()
+    calls.count_generator(net)  # best-of-n's N draws per sample included
     return LoadedRun(
         folder,
         record,
         backbone,
-        _selecting(net, record, backbone, host, device),
+        _selecting(net, record, backbone, host, device, calls),
         "ema" if key == "ema_generator" else "raw",
         int(state.get("step", 0)),
         ckpt.name,
+        calls,
     )
 
 
 def _selecting(
-    net: nn.Module, record: dict[str, Any], backbone: Backbone, host: PluginHost, device: Any
+    net: nn.Module,
+    record: dict[str, Any],
+    backbone: Backbone,
+    host: PluginHost,
+    device: Any,
+    calls: CallCounter,
 ) -> nn.Module:
     """The generator of a run whose method does not train but selects samples (best-of-n):
-    ``net`` wrapped by the method, which scores its candidates with the run's reward."""
+    ``net`` wrapped by the method, which scores its candidates with the run's reward (each
+    image it scores counted by ``calls``)."""
     config = record["config"]
     method = host.find("methods", config.get("mode")) if config.get("reward") else None
     if method is None or method.obj.trains:
@@ -132,6 +146,7 @@ def _selecting(
     reward = component.obj(**(params or {}))
     shape = record["shape"]
     reward.setup(torch.device(device), shape["image_size"], shape["channels"])
+    calls.count_reward(reward)
     provider = f"{component.provider.name} {component.provider.version}"
     mode = method.obj(reward, provider, **(config.get("mode_params") or {}))
     seed = int(config.get("seed", 0))
@@ -157,10 +172,10 @@ def _read_config(path: Path) -> dict[str, Any]:
     return record
 
 
-#: the samples generated last, so that a cell's evaluation and its reward-hacking gauge, and
-#: the gauges of every cell of one base, draw them once per process (a best-of-16 evaluation
-#: is 16 generator and reward calls per sample)
-_RECENT_SAMPLES: OrderedDict[tuple[Any, ...], Tensor] = OrderedDict()
+#: the samples generated last, with what drawing them cost, so that a cell's evaluation and its
+#: reward-hacking gauge, and the gauges of every cell of one base, draw them once per process
+#: (a best-of-16 evaluation is 16 generator and reward calls per sample)
+_RECENT_SAMPLES: OrderedDict[tuple[Any, ...], tuple[Tensor, Compute]] = OrderedDict()
 _RECENT_KEPT = 8
 
 
@@ -168,7 +183,9 @@ _RECENT_KEPT = 8
 def generate(run: LoadedRun, n: int, batch_size: int, seed: int, device: torch.device) -> Tensor:
     """``n`` uint8 samples (N, C, H, W) on the CPU; the latents are drawn on the CPU from
     ``seed``, so that every device scores the same latents. The same run (the same checkpoint
-    file, unchanged) asked for the same samples again gets them from memory."""
+    file, unchanged) asked for the same samples again gets them from memory. ``run.sampling``
+    is then what drawing them cost: the generator's and the reward's calls (a selecting
+    method's) and the seconds."""
     weights = run.run_dir / run.checkpoint_file
     stat = weights.stat() if weights.is_file() else None
     key = (
@@ -182,15 +199,24 @@ def generate(run: LoadedRun, n: int, batch_size: int, seed: int, device: torch.d
     )
     if stat is not None and key in _RECENT_SAMPLES:
         _RECENT_SAMPLES.move_to_end(key)
-        return _RECENT_SAMPLES[key]
+        samples, run.sampling = _RECENT_SAMPLES[key]
+        return samples
     rng = torch.Generator().manual_seed(seed)
     chunks = []
+    calls, tic = run.calls, time.perf_counter()
+    reward_before, generator_before = calls.reward_calls, calls.generator_calls
     for start in range(0, n, batch_size):
         z = run.backbone.sample_latent(min(batch_size, n - start), "cpu", rng)
         chunks.append(to_uint8(run.generator(z.to(device)).float()).cpu())
     samples = torch.cat(chunks)
+    run.sampling = Compute(
+        reward_calls=calls.reward_calls - reward_before,
+        generator_calls=calls.generator_calls - generator_before,
+        seconds=round(time.perf_counter() - tic, 3),
+        samples=n,
+    )
     if stat is not None:
-        _RECENT_SAMPLES[key] = samples
+        _RECENT_SAMPLES[key] = samples, run.sampling
         while len(_RECENT_SAMPLES) > _RECENT_KEPT:
             _RECENT_SAMPLES.popitem(last=False)
     return samples
@@ -352,6 +378,7 @@ def evaluate_record(
         versions=environment(),
         wall_time_s=round(time.perf_counter() - tic, 3),
         keep_best=config.get("keep_best") or None,
+        sampling=run.sampling,
     )
     if n < EVAL_DEFAULTS["samples"]:
         record.note = (

@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rlgan_bench.core import records
+from rlgan_bench.core import calls, records
 from rlgan_bench.core.atomic import remove_stale_temporaries
 from rlgan_bench.core.config import TrainConfig, baseline_differences
 from rlgan_bench.core.defaults import EVAL_DEFAULTS, MATRIX_EVAL_SAMPLES
@@ -42,6 +42,7 @@ from rlgan_bench.core.records import (
     STATUS_DONE,
     STATUS_FAILED,
     CellConfig,
+    Compute,
     Protocol,
     RecordError,
     ResultRecord,
@@ -192,6 +193,7 @@ def run_cell(
             device=device,
         )
         record.timing_s["eval"] = time.perf_counter() - tic
+        record.compute = calls.total(training_compute(run_dir), evaluation.sampling)
         if cell.train.reward:
             tic = time.perf_counter()
             evaluation.reward_audit = audit_section(Path(out), record.config, run_dir, host, device)
@@ -212,6 +214,16 @@ def run_cell(
         with contextlib.suppress(Exception):
             complete_audits(Path(out), host=host, device=device)
     return record.to_json()
+
+
+def training_compute(run_dir: Path) -> Compute | None:
+    """What training the run cost (summary.json's ``compute``); None for a run trained before
+    it was counted, or resumed from a checkpoint without the counts."""
+    try:
+        data = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["compute"]
+        return Compute.from_json(data, str(run_dir / "summary.json"))
+    except (OSError, ValueError, KeyError, TypeError, RecordError):
+        return None
 
 
 # --- the reward-hacking gauge of reward cells ---------------------------------------------------

@@ -17,6 +17,7 @@ from rlgan_bench.core.backbone import ModelShape
 from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.core.grids import save_grid
+from rlgan_bench.core.records import Compute
 from rlgan_bench.core.runtime import environment
 from rlgan_bench.evaluation.evaluate import load_run
 from rlgan_bench.host import PluginHost
@@ -88,6 +89,14 @@ def assemble(config: TrainConfig, out_dir: str | Path, host: PluginHost) -> dict
         GRID_SAMPLES, torch.device("cpu"), torch.Generator().manual_seed(config.seed + 3)
     )
     save_grid(run.generator, latents, out / FINAL_GRID)
-    summary = {"steps": 0, "trains": False, "wall_time_s": 0.0, "device": "cpu"}
+    # nothing trained: its reward and generator calls are all its samples' (eval.json sampling)
+    nothing = Compute(reward_calls=0, generator_calls=0, seconds=0.0)
+    summary = {
+        "steps": 0,
+        "trains": False,
+        "wall_time_s": 0.0,
+        "device": "cpu",
+        "compute": nothing.to_json(),
+    }
     write_json(out / "summary.json", summary)
     return summary

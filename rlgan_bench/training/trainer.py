@@ -26,6 +26,7 @@ from torch import Tensor, nn
 from rlgan_bench.core import checkpoint
 from rlgan_bench.core.atomic import write_json
 from rlgan_bench.core.backbone import Backbone, ModelShape
+from rlgan_bench.core.calls import CallCounter
 from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.dataset import ImageData
 from rlgan_bench.core.errors import ConfigError
@@ -131,6 +132,8 @@ class Trainer:
         self.reward_weight = 0.0
         self.schedule = RewardSchedule()
         self.auditor: TrainingAudit | None = None  # when audit_every > 0 and a reward is set
+        #: the reward and generator calls the run makes, counted where they happen
+        self.compute = CallCounter()
         if config.reward:
             self._setup_reward(config)
             if config.audit_every:
@@ -163,6 +166,7 @@ class Trainer:
                 f"be used with --mode {mode_name}; use --mode reinforce, ppo or critic"
             )
         reward.setup(self.device, self.shape.image_size, self.shape.channels)
+        self.compute.count_reward(reward)  # every image any method scores with it counts
         self.mode = mode_cls(reward, provider, **config.mode_params)
         self.reward_weight = (
             config.reward_weight if config.reward_weight is not None else reward_cls.default_lambda
@@ -182,6 +186,7 @@ class Trainer:
         run's config.json written."""
         config, device, backbone = self.config, self.device, self.backbone
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.compute.start()
         ckpt_path = self.out_dir / CHECKPOINT_FILE
         if not resume and ckpt_path.exists():
             raise ConfigError(
@@ -210,6 +215,7 @@ class Trainer:
         if self.base is not None:
             self.base.load_into(generator, critic)
         ema = copy.deepcopy(generator).requires_grad_(False)  # the loaded generator, if any
+        self.compute.count_generator(generator)  # after the EMA's copy: it only draws grids
         opt_g, opt_d = backbone.optimizers(generator, critic)
         opt_inner = _like(opt_g) if self.mode is not None and self.mode.inner_optimizer else None
         data_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
@@ -229,6 +235,7 @@ class Trainer:
             data_rng=data_rng,
             noise_rng=noise_rng,
             mode=self.mode,
+            compute=self.compute,
         )
         if opt_inner is not None:  # only then: other runs' checkpoints keep their keys
             training_state["opt_inner"] = opt_inner
@@ -281,7 +288,8 @@ class Trainer:
         # the mode's own statistics are logged as <method>_<key>
         prefix = f"{self.mode.name.replace('-', '_')}_" if self.mode is not None else ""
 
-        self.host.hook.rlgan_run_start(run=run)
+        with self.compute.paused():  # what plugins' hooks call is not the method's cost
+            self.host.hook.rlgan_run_start(run=run)
         progress = TrainProgress(config.steps, run.start_step, quiet=self.quiet, silent=self.silent)
         meter = StepMeter(run.start_step)
         with progress:
@@ -320,7 +328,8 @@ class Trainer:
                 stats = meter.drain(step, lam) if log_now else None
                 run.step = step
                 run.stats = stats if stats is not None else run.stats
-                self.host.hook.rlgan_after_generator_step(run=run, step=step, stats=stats)
+                with self.compute.paused():  # the side jobs (audits, grids) watch the run
+                    self.host.hook.rlgan_after_generator_step(run=run, step=step, stats=stats)
                 if stats is not None:
                     progress.update(step, stats)
         wall = meter.elapsed()
@@ -331,8 +340,11 @@ class Trainer:
             "steps_per_s": (config.steps - run.start_step) / max(wall, 1e-9),
             "device": str(device),
         }
+        if self.compute.complete:  # not for a run resumed from a checkpoint without counts
+            summary["compute"] = self.compute.record().to_json()
         write_json(self.out_dir / "summary.json", summary)
-        self.host.hook.rlgan_run_end(run=run, summary=summary)
+        with self.compute.paused():
+            self.host.hook.rlgan_run_end(run=run, summary=summary)
         return summary
 
     def _generator_loss(

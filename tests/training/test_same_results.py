@@ -118,12 +118,16 @@ def _digest(value: Any) -> str:
 
 
 def _without(record: dict[str, Any], keys: set[str]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k not in keys}
+    """``record`` without ``keys``, also in its ``compute`` (the counts' wall seconds)."""
+    kept = {k: v for k, v in record.items() if k not in keys}
+    if isinstance(kept.get("compute"), dict):
+        kept["compute"] = _without(kept["compute"], keys)
+    return kept
 
 
 def file_digest(path: Path) -> str:
     if path.suffix == ".pt":
-        return _digest(torch.load(path, weights_only=True))
+        return _digest(_without(torch.load(path, weights_only=True), TIMINGS))
     if path.suffix == ".jsonl":
         lines = [json.loads(line) for line in path.read_text().splitlines()]
         return _digest([_without(line, TIMINGS) for line in lines])
