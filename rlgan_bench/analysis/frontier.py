@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from rlgan_bench.analysis.compute import DEFINITION as COMPUTE_DEFINITION
+from rlgan_bench.analysis.compute import PointCompute, attach_compute
 from rlgan_bench.analysis.hacking import (
     DEFINITION as HACKED_DEFINITION,
 )
@@ -45,6 +47,8 @@ from rlgan_bench.analysis.hacking import (
     PairedScores,
     judge_hacking,
 )
+from rlgan_bench.analysis.histograms import DEFINITION as HISTOGRAM_DEFINITION
+from rlgan_bench.analysis.histograms import PointHistogram, RewardHistograms, attach_histograms
 from rlgan_bench.analysis.results import (
     BASE_LABEL,
     CONTROL_LABEL,
@@ -197,6 +201,8 @@ DEFINITIONS: dict[str, str] = {
         f"{NOT_CALIBRATED}: fewer than two bases, so no seed-to-seed noise to measure against; "
         "no flag is guessed"
     ),
+    "compute": COMPUTE_DEFINITION,
+    "reward_histogram": HISTOGRAM_DEFINITION,
 }
 
 
@@ -362,6 +368,10 @@ class Point:
     flags: list[Flag] = field(default_factory=list)
     #: per-seed values (what the estimates are made of)
     per_seed: list[SeedValues] = field(default_factory=list)
+    #: what it cost beyond its base (analysis/compute.py); None: a seed was not counted
+    compute: PointCompute | None = None
+    #: its samples' reward binned, beside its bases' (analysis/histograms.py)
+    reward_histogram: PointHistogram | None = None
 
     @property
     def n_seeds(self) -> int:
@@ -414,6 +424,10 @@ class Point:
             "hacking": self.hacking.to_json() if self.hacking is not None else None,
             "flags": [flag.to_json() for flag in self.flags],
             "flagged": self.fired,
+            "compute": self.compute.to_json() if self.compute is not None else None,
+            "reward_histogram": self.reward_histogram.to_json()
+            if self.reward_histogram is not None
+            else None,
         }
 
 
@@ -521,6 +535,10 @@ class Frontier:
     controls: list[Point] = field(default_factory=list)
     #: cells that could not be placed, with the reason
     notes: list[str] = field(default_factory=list)
+    #: the bins of the points' reward histograms, the bases' and the real images' counts
+    reward_histograms: RewardHistograms | None = None
+    #: what training the bases cost (each point's compute is beyond it)
+    base_cost: PointCompute | None = None
 
     @property
     def against_control(self) -> bool:
@@ -567,6 +585,10 @@ class Frontier:
                 for c in self.ranking
             ],
             "notes": list(self.notes),
+            "reward_histograms": self.reward_histograms.to_json()
+            if self.reward_histograms is not None
+            else None,
+            "base_cost": self.base_cost.to_json() if self.base_cost is not None else None,
         }
 
 
@@ -1154,6 +1176,10 @@ def build(results: Results, budget: Budget | None = None) -> FrontierReport | No
         for _, members in sorted(groups.items(), key=lambda kv: _dumps(kv[0]))
     ]
     frontiers.sort(key=lambda f: (f.dataset, f.backbone_label, f.reward_label, str(f.n)))
+    by_id = {cell.id: cell for cell in done}
+    for item in frontiers:  # beside the means: what each point cost, its rewards binned
+        attach_compute(item, by_id)
+        attach_histograms(item, by_id)
     return FrontierReport(frontiers, budget, dict(DEFINITIONS), skipped)
 
 

@@ -104,7 +104,7 @@ def verdict_of(
     audit is exact (nothing to hack) or has no per-image values."""
     if exact:
         return None, [EXACT_TEXT]
-    if per_sample is None:
+    if per_sample is None or "audit" not in per_sample:
         return None, ["no per-image audit values: not judged (only the quality drift is measured)"]
     reward, audit = per_sample["reward"], per_sample["audit"]
     verdict = judge_hacking(
@@ -614,9 +614,11 @@ def per_image(
 ) -> tuple[dict[str, dict[str, list[float]]] | None, dict[str, Any] | None]:
     """The reward and verified audit of each image (the section's ``per_sample``) and the
     positive control of the base and reward (``positive_control``, differentiable rewards
-    only); both None when the audit is exact (nothing to hack) or has no per-image values."""
+    only). Where the audit is exact (nothing to hack), none applies or it has no per-image
+    values: the rewards alone (the report's histograms) and no positive control."""
+    rewards = {"reward": {_SETS[k]: rounded(v) for k, v in reward_values.items()}}
     if audit is None or audit.exact:
-        return None, None
+        return rewards, None
     labels = (audit.name, _labels(params), str(device))
     try:
         audit_values = {
@@ -629,11 +631,8 @@ def per_image(
             for key, images in as_float.items()
         }
     except NotImplementedError:
-        return None, None
-    per_sample = {
-        "reward": {_SETS[k]: rounded(v) for k, v in reward_values.items()},
-        "audit": {_SETS[k]: rounded(v) for k, v in audit_values.items()},
-    }
+        return rewards, None
+    per_sample = {**rewards, "audit": {_SETS[k]: rounded(v) for k, v in audit_values.items()}}
     if not differentiable:
         return per_sample, None
     hack_params = {**params, **(type(reward).hackable_params or {})}
