@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from rlgan_bench.analysis.compute import DEFAULT_X_AXIS, X_AXES
 from rlgan_bench.core.atomic import json_safe, write_text
 from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.report import FORMATS, render
@@ -51,18 +52,35 @@ SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".j
     metavar="A B",
     help="Instead: the change of each metric from results directory A to B.",
 )
+@click.option(
+    "--x-axis",
+    "x_axis",
+    default=DEFAULT_X_AXIS,
+    metavar="AXIS",
+    help=f"HTML frontier charts: plot the verified gain against {', '.join(X_AXES[1:])} "
+    f"(compute beyond the base) before the fidelity costs; {DEFAULT_X_AXIS} (default): the "
+    "fidelity costs alone.",
+)
 def report(
     results_dir: str | None,
     fmt: str | None,
     out_file: str | None,
     sort: str | None,
     compare: tuple[str, str] | None,
+    x_axis: str,
 ) -> None:
     """Leaderboard of RESULTS_DIR: one row per backbone x reward x mode x lambda, the mean over
     seeds ± its 95% interval, ranked by --sort; failed cells listed apart."""
 
     if fmt is None:
         fmt = SUFFIXES.get(Path(out_file).suffix.lower(), "md") if out_file else "md"
+    if x_axis not in X_AXES:
+        raise ConfigError(f"--x-axis {x_axis!r} is not one of {', '.join(X_AXES)}")
+    if x_axis != DEFAULT_X_AXIS and (fmt != "html" or compare):
+        raise ConfigError(
+            f"--x-axis {x_axis} sets the charts of the HTML frontier; use it with --format html "
+            f"(or --out FILE.html) and a RESULTS_DIR"
+        )
     if compare:
         if results_dir is not None:
             raise ConfigError("give either RESULTS_DIR or --compare A B, not both")
@@ -78,7 +96,7 @@ def report(
     else:
         if results_dir is None:
             raise ConfigError("give a results directory (rlgan-bench report RESULTS_DIR)")
-        text = render(load(results_dir, sort), fmt)
+        text = render(load(results_dir, sort), fmt, x_axis)
     if out_file is None:
         click.echo(text, nl=False)
         return

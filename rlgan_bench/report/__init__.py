@@ -23,8 +23,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rlgan_bench.analysis.compute import DEFAULT_X_AXIS, X_AXES
 from rlgan_bench.analysis.results import Leaderboard, ResultsError
 from rlgan_bench.core.atomic import json_safe, write_text
+from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.report.html import render as render_html
 from rlgan_bench.report.markdown import render as render_md
 from rlgan_bench.report.ranking import load
@@ -32,12 +34,16 @@ from rlgan_bench.report.ranking import load
 FORMATS = ("md", "html", "json")
 
 
-def render(board: Leaderboard, fmt: str) -> str:
-    """The leaderboard as ``md``, ``html`` or ``json`` text."""
+def render(board: Leaderboard, fmt: str, x_axis: str = DEFAULT_X_AXIS) -> str:
+    """The leaderboard as ``md``, ``html`` or ``json`` text. ``x_axis``: what the HTML
+    frontier charts plot the verified gain against first, one of :data:`X_AXES`
+    (``fid-cost``: the fidelity costs alone)."""
+    if x_axis not in X_AXES:
+        raise ConfigError(f"--x-axis {x_axis!r} is not one of {', '.join(X_AXES)}")
     if fmt == "md":
         return render_md(board)
     if fmt == "html":
-        return render_html(board)
+        return render_html(board, x_axis=x_axis)
     if fmt == "json":
         data = board.report_json()
         return json.dumps(json_safe(data), indent=2, default=str, allow_nan=False) + "\n"
@@ -60,4 +66,12 @@ def write_reports(out: str | Path, sort: str | None = None) -> dict[str, Any]:
     return paths
 
 
-__all__ = ["FORMATS", "Leaderboard", "ResultsError", "load", "render", "write_reports"]
+__all__ = [
+    "FORMATS",
+    "X_AXES",
+    "Leaderboard",
+    "ResultsError",
+    "load",
+    "render",
+    "write_reports",
+]

@@ -141,6 +141,11 @@ def padded_span(values: Sequence[float], pad: float = 0.06) -> tuple[float, floa
 
 
 def tick_label(value: float) -> str:
+    """``0.25``, ``12``, ``5000``, ``20k``, ``1.5M``: large counts (a compute axis) with a
+    suffix rather than in exponent notation."""
+    for size, suffix in ((1e6, "M"), (1e4, "k")):
+        if abs(value) >= size:
+            return f"{value / (size if suffix == 'M' else 1e3):.4g}{suffix}"
     return f"{value:.4g}"
 
 

@@ -20,6 +20,7 @@ from rlgan_bench.analysis.frontier import (
     t_quantile,
 )
 from rlgan_bench.analysis.results import Board, Column, Stat
+from rlgan_bench.report.compute import COMPUTE_HEADER, compute_text
 
 #: the marks of the measurements of a mixed column, in order
 MARKS = "abcdefghijklmnopqrstuvwxyz"
@@ -90,6 +91,7 @@ FRONTIER_HEADER = [
     "claimed gain",
     "expected verified",
     "memorised",
+    COMPUTE_HEADER,
     "flags",
 ]
 #: the header of a frontier with a control: costs against it, and the FID cost against the base
@@ -134,6 +136,7 @@ def point_texts(point: Point, against_control: bool) -> list[str]:
         format_estimate(point.claimed, "{:.2f}"),
         "–" if verdict is None or verdict.expected is None else f"{verdict.expected:.2f}",
         format_estimate(point.memorised, "{:.3f}"),
+        compute_text(point.compute),
         format_flags(point),
     ]
 

@@ -29,6 +29,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from rlgan_bench.analysis.compute import COMPUTE_AXES, DEFAULT_X_AXIS
 from rlgan_bench.analysis.frontier import DEFINITIONS, X_MEASURES, Frontier, FrontierReport
 from rlgan_bench.analysis.frontier import Point as FrontierPoint
 from rlgan_bench.report.charts import (
@@ -41,6 +42,7 @@ from rlgan_bench.report.charts import (
     line_chart,
     tradeoff_chart,
 )
+from rlgan_bench.report.compute import base_cost_text, compute_chart
 from rlgan_bench.report.formatting import (
     CONTROLS_HEADER,
     control_texts,
@@ -52,6 +54,7 @@ from rlgan_bench.report.formatting import (
     ranking_note,
     seeds_text,
 )
+from rlgan_bench.report.histograms import HistogramView, histogram_view
 from rlgan_bench.report.markdown import report_name, report_title
 from rlgan_bench.report.rows import (
     Board,
@@ -292,6 +295,8 @@ class FrontierView:
     #: the hacked verdict's controls: header and rows (empty when the audit is exact)
     controls_head: list[str] = field(default_factory=list)
     controls: list[list[TableCell]] = field(default_factory=list)
+    #: the points' reward histograms (None: no cell recorded per-image rewards)
+    histograms: HistogramView | None = None
 
 
 @dataclass
@@ -371,7 +376,11 @@ def frontier_charts(item: Frontier) -> list[Markup]:
     return charts
 
 
-def frontier_view(item: Frontier, index: int, total: int) -> FrontierView:
+def frontier_view(
+    item: Frontier, index: int, total: int, x_axis: str = DEFAULT_X_AXIS
+) -> FrontierView:
+    """``x_axis``: ``fid-cost`` (the charts of the fidelity costs), or ``reward-calls`` or
+    ``seconds`` (the chart of verified gain against that compute first)."""
     budget = item.budget
     scope = [
         f"dataset {item.dataset}; FID and precision by {item.extractor or '?'}"
@@ -383,6 +392,7 @@ def frontier_view(item: Frontier, index: int, total: int) -> FrontierView:
         f"budget ({budget.source}): FID cost ≤ {budget.fid_cost:g}, precision drop ≤ "
         f"{budget.precision_drop:g}, recall drop ≤ {budget.recall_drop:g}, against the "
         + ("control" if item.against_control else "base"),
+        base_cost_text(item),
     ]
     ref = item.against_control
     rows = [_point_row(item.base, item.base.label, "–", ref)]
@@ -409,21 +419,24 @@ def frontier_view(item: Frontier, index: int, total: int) -> FrontierView:
         scope,
         frontier_header(item),
         rows,
-        frontier_charts(item),
+        ([compute_chart(item, x_axis)] if x_axis in COMPUTE_AXES else []) + frontier_charts(item),
         ranking,
         f"area (mean verified gain over FID cost 0–{budget.fid_cost:g})",
         list(item.notes),
         list(CONTROLS_HEADER) if item.controls else [],
         [_control_row(point) for point in item.controls],
+        histogram_view(item),
     )
 
 
-def frontier_section(report: FrontierReport | None) -> FrontierSection | None:
+def frontier_section(
+    report: FrontierReport | None, x_axis: str = DEFAULT_X_AXIS
+) -> FrontierSection | None:
     if report is None:
         return None
     total = len(report.frontiers)
     return FrontierSection(
-        [frontier_view(item, i, total) for i, item in enumerate(report.frontiers)],
+        [frontier_view(item, i, total, x_axis) for i, item in enumerate(report.frontiers)],
         list(report.skipped),
         list(DEFINITIONS.items()),
     )
@@ -801,9 +814,9 @@ def environment(board: Leaderboard) -> EnvironmentView:
 # --- the page --------------------------------------------------------------------------------
 
 
-def render(board: Leaderboard, name: str | None = None) -> str:
+def render(board: Leaderboard, name: str | None = None, x_axis: str = DEFAULT_X_AXIS) -> str:
     """The whole report as one HTML page, titled ``name`` (default: the results folder's name,
-    :func:`~rlgan_bench.report.markdown.report_name`)."""
+    :func:`~rlgan_bench.report.markdown.report_name`); ``x_axis``: see :func:`frontier_view`."""
     results = board.results
     total = sum(1 for b in board.boards if b.ranked)
     # a base-protocol board's verdicts are the frontier's: the from-scratch sections (reward
@@ -817,7 +830,7 @@ def render(board: Leaderboard, name: str | None = None) -> str:
         pending=list(results.pending),
         problems=[str(p) for p in results.problems],
         boards=[board_view(b, board.columns, i, total) for i, b in enumerate(board.boards)],
-        frontier=frontier_section(board.frontier),
+        frontier=frontier_section(board.frontier, x_axis),
         failed=[(c.id, c.status, c.error or "(no error recorded)") for c in board.failed_cells],
         legacy=legacy,
         tradeoff=tradeoff_figures(board) if legacy else None,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rlgan_bench.analysis.frontier import DEFINITIONS, Frontier, FrontierReport, Point
 from rlgan_bench.analysis.results import Board, CellResult, Column, Leaderboard, Results, Row
+from rlgan_bench.report.compute import base_cost_text
 from rlgan_bench.report.formatting import (
     CONTROLS_HEADER,
     control_texts,
@@ -132,6 +133,7 @@ def frontier_lines(item: Frontier, index: int, total: int) -> list[str]:
         f"- budget ({budget.source}): FID cost ≤ {budget.fid_cost:g}, precision drop ≤ "
         f"{budget.precision_drop:g}, recall drop ≤ {budget.recall_drop:g}, against the "
         + ("control" if item.against_control else "base"),
+        f"- {md_escape(base_cost_text(item))}",
         "",
     ]
     ref = item.against_control

@@ -1101,7 +1101,7 @@ def test_markdown_has_the_frontier_first(board):
     assert (
         "| method | anchor | strength | seeds | FID cost vs base | FID cost vs control ↓ | "
         "precision drop vs control ↓ | recall drop vs control ↓ | verified gain ↑ | claimed gain "
-        "| expected verified | memorised | flags |" in table
+        "| expected verified | memorised | compute: reward · generator calls · s | flags |" in table
     )
     assert "| base (no reward) | – | – | 3 | 0.00 |" in table
     half = 4.3027 / math.sqrt(3)
@@ -1110,6 +1110,7 @@ def test_markdown_has_the_frontier_first(board):
     peak = point(classifier(board.frontier), "backprop", 3.0)
     assert f"| 0.90 ± {4.3027 * 0.1 / math.sqrt(3):.2f} | 3.00 ± " in table
     assert f"| {peak.hacking.expected:.2f} | 0.020 ± 0.000 |" in table
+    assert "| 0.020 ± 0.000 | – | hacked" in table  # records without compute: "–"
     assert "hacked, over-optimised, diversity collapse |" in table
     assert "| reward-weighted (uses R on real data) | 0 | β=1 | 3 |" in table
     # the control's costs are equal in every seed: an interval of width 0, not one seed
