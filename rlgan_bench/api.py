@@ -9,6 +9,7 @@ together with the hooks in :mod:`rlgan_bench.hookspecs`.
 
 from __future__ import annotations
 
+from rlgan_bench.core import deprecations as _deprecations
 from rlgan_bench.core import weights
 from rlgan_bench.core.audit import Audit
 from rlgan_bench.core.backbone import Backbone, ModelShape, adam_optimizers
@@ -19,7 +20,7 @@ from rlgan_bench.core.digits import is_digit_dataset, load_digits
 from rlgan_bench.core.errors import ConfigError, MissingFileError, PluginError, RlganError
 from rlgan_bench.core.grids import generate_in_eval_mode, grid_image
 from rlgan_bench.core.images import jpeg_kilobytes, to_float, to_uint8
-from rlgan_bench.core.method import RewardMode
+from rlgan_bench.core.method import Method, MethodContext
 from rlgan_bench.core.metric import (
     COMPARISON_FIELDS,
     Entry,
@@ -56,10 +57,6 @@ from rlgan_bench.core.reward import Reward, checked_scores
 from rlgan_bench.core.weights import WeightsUnavailable
 from rlgan_bench.hookspecs import HOOKS_API_VERSION, hookimpl
 
-#: the method base class under the name the protocol uses (a method turns a reward into a
-#: term of the generator's loss); ``RewardMode`` is the same class
-Method = RewardMode
-
 __all__ = [
     "CLIP_MODEL_CHOICES",
     "EVAL_DEFAULTS",
@@ -86,12 +83,12 @@ __all__ = [
     "GaussianPolicyMode",
     "ImageData",
     "Method",
+    "MethodContext",
     "MetricSpec",
     "MissingFileError",
     "ModelShape",
     "PluginError",
     "Reward",
-    "RewardMode",
     "RlganError",
     "checked_scores",
     "comparison_key",
@@ -120,3 +117,9 @@ __all__ = [
     "WeightsUnavailable",
     "weights",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Names renamed since 0.2, with a deprecation warning until 0.3: ``RewardMode`` is
+    :class:`Method` (the same class)."""
+    return _deprecations.renamed_getattr(__name__, name)

@@ -26,9 +26,10 @@ if TYPE_CHECKING:  # the types the hooks pass, named for readers and type checke
 #: Version of this hook API and of the names of :mod:`rlgan_bench.api`. A plugin may declare
 #: ``RLGAN_BENCH_API = ">=1,<2"``. The minor number grows with additions that every plugin of
 #: the same major version keeps working with (1.1: the ``register_methods`` hook and
-#: ``rlgan_bench.api``, the 0.1 import paths kept as deprecated shims); the major number when
-#: something such a plugin may use is removed or changed.
-HOOKS_API_VERSION = "1.1"
+#: ``rlgan_bench.api``, the 0.1 import paths kept as deprecated shims; 1.2: the method contract
+#: ``Method`` with its ``MethodContext``, its hooks on the critic's real data and strength names
+#: of its own); the major number when something such a plugin may use is removed or changed.
+HOOKS_API_VERSION = "1.2"
 
 hookspec = pluggy.HookspecMarker("rlgan_bench")
 hookimpl = pluggy.HookimplMarker("rlgan_bench")
@@ -67,9 +68,10 @@ def register_audits(register: Register) -> None:
 
 @hookspec
 def register_methods(register: Register) -> None:
-    """Register methods, the ways of turning a reward into a term of the generator's loss: call
-    ``register(MethodClass)`` for each subclass of :class:`rlgan_bench.api.Method`. The class's
-    ``name`` is what ``--mode`` and a matrix's ``modes`` take."""
+    """Register methods, the ways a reward acts on training (a term of the generator's loss, the
+    critic's real data, or a selection of samples): call ``register(MethodClass)`` for each
+    subclass of :class:`rlgan_bench.api.Method` (docs/writing-a-method-plugin.md). The class's
+    ``name`` is what ``--method`` and a matrix's ``methods`` take."""
 
 
 @hookspec

@@ -125,7 +125,8 @@ def test_the_packages_train_and_evaluate_survive_their_old_modules(tmp_path):
 GONE = {
     "rlgan_uses_modes": (
         "from rlgan_bench.modes import RewardMode, get_mode\n",
-        "imports rlgan_bench.modes, removed in 0.2: use `from rlgan_bench.api import RewardMode`;"
+        "imports rlgan_bench.modes, removed in 0.2: use `from rlgan_bench.api import Method as "
+        "RewardMode`;"
         " get_mode: methods register through the `register_methods` hook; look one up with "
         '`host.get("methods", name).obj` (`rlgan_bench.api.Method` is their base class) '
         "({where}:1)",

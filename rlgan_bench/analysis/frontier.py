@@ -632,8 +632,8 @@ def _curve_settings(cell: CellResult) -> dict[str, Any]:
         if k not in _STRENGTH_FIELDS and k not in _NOT_CURVE
     }
     options = dict(settings.get("mode_params") or {})
-    if protocol is not None and protocol.strength_name == "n":
-        options.pop("n", None)
+    if protocol is not None and protocol.strength_name:  # a strength that is an option (N, q)
+        options.pop(protocol.strength_name, None)
     settings["mode_params"] = options
     return settings
 

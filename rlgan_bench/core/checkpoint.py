@@ -32,6 +32,7 @@ def save(
     reference=None,
     opt_inner=None,
     compute=None,
+    method_rng: torch.Generator | None = None,
 ) -> None:
     """``opt_inner``: the optimiser of a method's inner updates (PPO's), saved as ``opt_inner``
     when the run has one; runs without one write no such key. ``compute``: the run's
@@ -58,6 +59,8 @@ def save(
         state["opt_inner"] = opt_inner.state_dict()
     if compute is not None:
         state["compute"] = compute.state_dict()
+    if method_rng is not None:  # the method's own stream (runs with a reward)
+        state["rng"]["method"] = method_rng.get_state()
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
 
@@ -86,6 +89,7 @@ def restore(
     mode=None,
     opt_inner=None,
     compute=None,
+    method_rng: torch.Generator | None = None,
 ) -> None:
     """A checkpoint without ``opt_inner`` (written before runs had one) leaves ``opt_inner``
     as it is: fresh; one without ``compute`` marks the counts incomplete."""
@@ -107,6 +111,8 @@ def restore(
         opt_inner.load_state_dict(state["opt_inner"])
     if compute is not None:
         compute.load_state_dict(state.get("compute"))
+    if method_rng is not None and "method" in rng:  # (older checkpoints: left as seeded)
+        method_rng.set_state(rng["method"].cpu())
 
 
 def load_weights(path: Path) -> dict[str, Any]:

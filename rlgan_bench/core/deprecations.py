@@ -140,6 +140,12 @@ _DIGIT_NETS = _in(
 )
 _POLICY = _in(API, "GaussianPolicyMode", "perturbation", "log_prob", "pixels", "group_advantages")
 
+#: Module -> {old name -> new name}: names renamed in a module that stays (its old name still
+#: works, with a deprecation warning, until 0.3).
+RENAMED_NAMES: dict[str, dict[str, str]] = {
+    API: {"RewardMode": "Method"},  # one concept, one name: a method is not a "mode"
+}
+
 #: Old module -> {old name -> ``"new.module:new_name"``} for the other 0.1 modules: no shim,
 #: but a plugin that imports one is told where its names went.
 MOVED: dict[str, dict[str, str]] = {
@@ -162,8 +168,8 @@ MOVED: dict[str, dict[str, str]] = {
     },
     "rlgan_bench.models": _DIGIT_NETS,
     "rlgan_bench.models.digit_nets": _DIGIT_NETS,
-    "rlgan_bench.modes": _in(API, "RewardMode"),
-    "rlgan_bench.modes.base": _in(API, "RewardMode"),
+    "rlgan_bench.modes": {"RewardMode": f"{API}:Method"},
+    "rlgan_bench.modes.base": {"RewardMode": f"{API}:Method"},
     "rlgan_bench.modes.policy": _POLICY,
     "rlgan_bench.params": {
         **_in(API, "resolve_params"),
@@ -276,12 +282,42 @@ def _grouped(pairs: list[tuple[str, str]]) -> str:
 
 
 def message(old_module: str, names: list[str]) -> str:
-    """The deprecation warning of the shim ``old_module``'s ``names``."""
+    """The deprecation warning of the shim ``old_module``'s ``names`` (or of names renamed in
+    a module that stays, :data:`RENAMED_NAMES`)."""
+    if old_module in RENAMED_NAMES:
+        new_names = RENAMED_NAMES[old_module]
+        use = _grouped([(new_names[name], f"{old_module}:{new_names[name]}") for name in names])
+        return (
+            f"{', '.join(f'{old_module}.{name}' for name in names)} is deprecated since "
+            f"{DEPRECATED_IN} (renamed); use {use}; the old name will be removed in {REMOVED_IN}"
+        )
     use = _grouped([(name, SHIMS[old_module][name]) for name in names])
     return (
         f"{old_module} is deprecated since {DEPRECATED_IN}; use {use}; it will be removed in "
         f"{REMOVED_IN}"
     )
+
+
+def _warn_use(old_module: str, name: str) -> None:
+    """Record and warn about a use of a deprecated name, at the line of the caller's import
+    (or use): three frames up, past here and the module's ``__getattr__``."""
+    caller = sys._getframe(3)
+    filename = caller.f_code.co_filename  # importlib's own frames, as `warnings` tells them
+    if not ("importlib" in filename and "_bootstrap" in filename):
+        # (importlib's hasattr probe of `from package import name` is not a use: the
+        # import statement's own lookup follows, from the importer's frame)
+        _used.setdefault(str(caller.f_globals.get("__name__")), {})[old_module, name] = None
+        warnings.warn(message(old_module, [name]), RlganBenchDeprecationWarning, stacklevel=4)
+
+
+def renamed_getattr(module: str, name: str) -> Any:
+    """The ``__getattr__`` of a module that renamed names (:data:`RENAMED_NAMES`): the object
+    under its new name, with a deprecation warning naming it."""
+    new_names = RENAMED_NAMES[module]
+    if name in new_names:
+        _warn_use(module, name)
+        return getattr(sys.modules[module], new_names[name])
+    raise AttributeError(f"module {module!r} has no attribute {name!r}")
 
 
 def shim_getattr(old_module: str, name: str) -> Any:
@@ -291,13 +327,7 @@ def shim_getattr(old_module: str, name: str) -> Any:
     if name == "__all__":  # `from old import *` imports (and warns about) every old name
         return list(names)
     if name in names:
-        caller = sys._getframe(2)  # 0: here, 1: the shim's __getattr__, 2: who asked
-        filename = caller.f_code.co_filename  # importlib's own frames, as `warnings` tells them
-        if not ("importlib" in filename and "_bootstrap" in filename):
-            # (importlib's hasattr probe of `from package import name` is not a use: the
-            # import statement's own lookup follows, from the importer's frame)
-            _used.setdefault(str(caller.f_globals.get("__name__")), {})[old_module, name] = None
-            warnings.warn(message(old_module, [name]), RlganBenchDeprecationWarning, stacklevel=3)
+        _warn_use(old_module, name)
         return _resolve(names[name])
     if name in REMOVED.get(old_module, {}):
         raise ImportError(

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rlgan_bench.core.method import RewardMode
+from rlgan_bench.core.method import Method
 
 
 def perturbation(
@@ -72,7 +72,7 @@ def group_advantages(rewards: Tensor, baseline: Tensor | None) -> Tensor:
     return centred / (centred.std() + 1e-8)
 
 
-class GaussianPolicyMode(RewardMode):
+class GaussianPolicyMode(Method):
     """A mode whose policy is the Gaussian around the generator's output: it draws the
     perturbed samples, scores them and turns the scores into advantages (``rollout``), and
     keeps the running-mean baseline across steps (saved with checkpoints)."""

@@ -395,8 +395,8 @@ class Protocol(Record):
     #: the method (a registered ``methods`` component) and the value of its one strength knob
     method: str | None = None
     strength: float | None = None
-    #: what the strength is: "lambda" (the reward term's weight), "beta" (reward-weighted
-    #: resampling's temperature), "n" (best-of-n's draws)
+    #: the strength's name (Method.strength_name): "lambda" (the reward term's weight), "beta"
+    #: (reward-weighted resampling's temperature), "n" (best-of-n's draws), or a plugin's own
     strength_name: str | None = None
     #: weight of the KL-style anchor toward the base generator (reward_anchor); 0: none
     anchor: float = 0.0

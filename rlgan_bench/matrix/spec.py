@@ -89,8 +89,9 @@ MATRIX_KEYS = {
     "budget",
 }
 BUDGET_KEYS = ("fid_cost", "precision_drop", "recall_drop")
-#: strength names as cell ids and tables show them
-STRENGTH_SYMBOLS = {"lambda": "lam", "beta": "beta", "n": "n"}
+#: the built-in strength names' short forms in cell ids (``lam0.3``); any other strength name
+#: is written as it is (``q0.25``: Method.strength_name, lowercase letters, digits and _)
+STRENGTH_SYMBOLS = {"lambda": "lam"}
 
 
 #: [eval] settings added after cells were first recorded, with their defaults
@@ -139,11 +140,13 @@ class Cell:
         if protocol is not None and protocol.role == ROLE_CONTROL:
             parts.append("continued")
         elif protocol is not None and protocol.role == ROLE_FINETUNE:
-            symbol = STRENGTH_SYMBOLS.get(protocol.strength_name or "", "s")
+            name = protocol.strength_name or "strength"
+            symbol = STRENGTH_SYMBOLS.get(name, name)
             parts += [t.mode or "default", f"{symbol}{protocol.strength:g}"]
             if protocol.anchor:
                 parts.append(f"anchor{protocol.anchor:g}")
-            options = {k: v for k, v in t.mode_params.items() if k != "n"}
+            # a strength that is the method's option is in the id once, by its name
+            options = {k: v for k, v in t.mode_params.items() if k != name}
             if options:
                 parts.append(_short_hash({"reward": t.reward_params, "mode": options}))
             elif t.reward_params:
@@ -862,7 +865,8 @@ def _reward_variants(
         mode_params = {}
     for mode in dict.fromkeys(mode for mode, _ in sweep):
         method = methods[mode]
-        allowed = set(method.options) - ({"n"} if method.strength_name == "n" else set())
+        strength_option = method.strength_setting() == "option" and protocol
+        allowed = set(method.options) - ({method.strength_name} if strength_option else set())
         unknown_options = set(mode_params) - allowed
         if unknown_options:
             problems.append(
@@ -936,11 +940,12 @@ def _sweep(
                 continue
             values = given if isinstance(given, list) else [given]
             strengths = _number_list({mode: values}, mode, problems, f"{key}.methods")
-            if methods[mode].strength_name == "n" and not all(
-                v >= 1 and float(v).is_integer() for v in strengths
-            ):
+            method = methods[mode]
+            whole = isinstance(method.strength_option(1.5), int)  # an int option
+            if whole and not all(v >= 1 and float(v).is_integer() for v in strengths):
                 problems.append(
-                    f"{key}.methods.{mode}: n must be whole numbers >= 1, got {given!r}"
+                    f"{key}.methods.{mode}: {method.strength_name} must be whole numbers >= 1, "
+                    f"got {given!r}"
                 )
                 continue
             pairs += [(mode, v) for v in strengths]
@@ -953,7 +958,7 @@ def _sweep(
         modes = []
     modes = [m for m in modes if _applicable(m, reward_cls, methods, f"{key}.modes", problems)]
     for mode in modes:
-        if methods[mode].strength_name != "lambda":
+        if methods[mode].strength_setting() != "reward_weight":
             problems.append(
                 f"{key}.modes: {mode!r}'s strength is {methods[mode].strength_name}, not "
                 f"lambda; give it as methods = {{ {mode} = [...] }} with finetune_steps"

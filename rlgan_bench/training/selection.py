@@ -38,7 +38,8 @@ def assemble(config: TrainConfig, out_dir: str | Path, host: PluginHost) -> dict
         raise ConfigError(
             f"method {config.mode!r} selects samples of a base: give a reward and init_from"
         )
-    method = host.get("methods", config.mode or "").obj
+    method_component = host.get("methods", config.mode or "")
+    method = method_component.obj
     if method.trains:
         raise ConfigError(f"method {config.mode!r} trains; use rlgan-bench train")
     dataset = host.get("datasets", config.dataset).obj
@@ -70,6 +71,7 @@ def assemble(config: TrainConfig, out_dir: str | Path, host: PluginHost) -> dict
         "plugins": {
             "backbone": _provider_record(backbone_component.provider),
             "reward": _provider_record(reward_component.provider),
+            "method": _provider_record(method_component.provider),
         },
         "versions": environment(),
         "device": "cpu",

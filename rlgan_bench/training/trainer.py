@@ -30,12 +30,13 @@ from rlgan_bench.core.calls import CallCounter
 from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.dataset import ImageData
 from rlgan_bench.core.errors import ConfigError
-from rlgan_bench.core.method import RewardMode
+from rlgan_bench.core.grids import generate_in_eval_mode
+from rlgan_bench.core.method import Method, MethodContext
 from rlgan_bench.core.runtime import environment, resolve_device, seed_everything
 from rlgan_bench.host import PluginHost, get_host
 from rlgan_bench.training import init_from
 from rlgan_bench.training.audits import TrainingAudit
-from rlgan_bench.training.batches import RealBatches, effective_images, tilt_weights
+from rlgan_bench.training.batches import RealBatches, checked_weights, effective_images
 from rlgan_bench.training.callbacks import TRAINER_PLUGINS
 from rlgan_bench.training.callbacks.metrics_log import TrainingDiverged
 from rlgan_bench.training.context import CHECKPOINT_FILE, RunContext
@@ -83,6 +84,8 @@ class _Updates:
     noise_rng: torch.Generator
     #: the optimiser of the mode's extra updates, when it wants its own (inner_optimizer)
     opt_inner: torch.optim.Optimizer | None = None
+    #: what the method is given of the run (runs with a reward)
+    method_context: MethodContext | None = None
 
 
 class Trainer:
@@ -128,7 +131,7 @@ class Trainer:
             self.base = init_from.load_base(config.init_from, self.backbone, label)
             self.resolved["init_from"] = self.base.record()
 
-        self.mode: RewardMode | None = None
+        self.mode: Method | None = None
         self.reward_weight = 0.0
         self.schedule = RewardSchedule()
         self.auditor: TrainingAudit | None = None  # when audit_every > 0 and a reward is set
@@ -152,7 +155,8 @@ class Trainer:
         reward_cls = component.obj
         reward = reward_cls(**config.reward_params)
         mode_name = config.mode or reward_cls.default_mode
-        mode_cls = self.host.get("methods", mode_name).obj
+        method_component = self.host.get("methods", mode_name)
+        mode_cls = method_component.obj
         provider = f"{component.provider.name} {component.provider.version}"
         if not mode_cls.trains:
             raise ConfigError(
@@ -168,9 +172,7 @@ class Trainer:
         reward.setup(self.device, self.shape.image_size, self.shape.channels)
         self.compute.count_reward(reward)  # every image any method scores with it counts
         self.mode = mode_cls(reward, provider, **config.mode_params)
-        self.reward_weight = (
-            config.reward_weight if config.reward_weight is not None else reward_cls.default_lambda
-        )
+        self.reward_weight = _reward_weight(config.reward_weight, reward_cls, mode_cls)
         self.schedule = RewardSchedule.resolve(config, reward_cls.schedule)
         self.resolved |= {
             "schedule": self.schedule.__dict__,
@@ -178,8 +180,15 @@ class Trainer:
             "reward_weight": self.reward_weight,
             "reward_params": reward.config,
             "mode_params": self.mode.config,
+            # what the method's strength is and what it set (λ, the tilt or its option)
+            "strength": {
+                "name": mode_cls.strength_name,
+                "value": self.mode.strength_value(self.reward_weight, self.schedule.tilt),
+                "sets": mode_cls.strength_setting(),
+            },
         }
         self.plugins_used["reward"] = _provider_record(component.provider)
+        self.plugins_used["method"] = _provider_record(method_component.provider)
 
     def _start(self, resume: bool) -> tuple[RunContext, _Updates]:
         """Seeds, data, models and optimisers; the checkpoint restored (``resume``) or the
@@ -205,11 +214,6 @@ class Trainer:
         data = self.dataset_spec.load(
             "train", config.data_root, self.shape.image_size, self.shape.channels
         )
-        tilt = None
-        if self.schedule.tilt > 0 and self.mode is not None:
-            tilt = tilt_weights(data.images, self.mode.score, self.schedule.tilt, device)
-            self.resolved["tilt_effective_images"] = effective_images(tilt)
-
         generator = backbone.build_generator().to(device)
         critic = backbone.build_critic().to(device)
         if self.base is not None:
@@ -239,9 +243,11 @@ class Trainer:
         )
         if opt_inner is not None:  # only then: other runs' checkpoints keep their keys
             training_state["opt_inner"] = opt_inner
-        real = RealBatches(
-            data.images, config.batch_size, device, data_rng, tilt, tilt_from=self.schedule.start
-        )
+        context = None
+        if self.mode is not None:  # the method's own stream: only runs with one save it
+            method_rng = torch.Generator(device=device).manual_seed(config.seed + 4)
+            training_state["method_rng"] = method_rng
+            context = self._method_context(generator, amp, method_rng)
         run = RunContext(
             config,
             self.out_dir,
@@ -256,7 +262,8 @@ class Trainer:
             auditor=self.auditor,
             training_state=training_state,
         )
-        if resume and ckpt_path.exists():
+        resumed = resume and ckpt_path.exists()
+        if resumed:
             state = checkpoint.load(ckpt_path, device)
             if state["config_digest"] != config.digest():
                 raise ConfigError(
@@ -270,10 +277,50 @@ class Trainer:
                 run.reference = copy.deepcopy(generator).requires_grad_(False)
                 run.reference.load_state_dict(state["reference"])
             run.start_step = run.checkpoint_step = int(state["step"])
-        else:
+        weights = None
+        if self.mode is not None and context is not None:  # with the models as the run starts
+            context.step = run.start_step
+            weights = checked_weights(
+                self.mode.real_weights(data.images, context), data.images.shape[0], self.mode.name
+            )
+        if weights is not None:
+            self.resolved["tilt_effective_images"] = effective_images(weights)
+        if not resumed:
             self._write_config(data)
+        real = RealBatches(
+            data.images, config.batch_size, device, data_rng, weights, self.schedule.start
+        )
         run.step = run.start_step  # a resumed run starts where its checkpoint left off
-        return run, _Updates(opt_g, opt_d, amp, real, noise_rng, opt_inner)
+        return run, _Updates(opt_g, opt_d, amp, real, noise_rng, opt_inner, context)
+
+    def _method_context(
+        self, generator: nn.Module, amp: MixedPrecision, rng: torch.Generator
+    ) -> MethodContext:
+        """What the method is given of this run; the trainer updates its step and λ."""
+        assert self.mode is not None
+        backbone, device = self.backbone, self.device
+
+        def sample_latent(n: int) -> Tensor:
+            return backbone.sample_latent(n, device, rng)
+
+        @torch.no_grad()
+        def sample(n: int) -> Tensor:
+            with amp.autocast():  # eval mode: BatchNorm's running statistics stay as they are
+                return generate_in_eval_mode(generator, sample_latent(n))
+
+        return MethodContext(
+            reward=self.mode.reward,
+            strength=self.mode.strength_value(self.reward_weight, self.schedule.tilt),
+            weight=0.0,
+            step=0,
+            steps=self.config.steps,
+            start=self.schedule.start,
+            batch_size=self.config.batch_size,
+            device=device,
+            rng=rng,
+            sample_latent=sample_latent,
+            sample=sample,
+        )
 
     # -- training -----------------------------------------------------------------------------
     def run(self, resume: bool = False) -> dict[str, Any]:
@@ -287,6 +334,7 @@ class Trainer:
         step_extra = partial(amp.update, updates.opt_inner or opt_g)
         # the mode's own statistics are logged as <method>_<key>
         prefix = f"{self.mode.name.replace('-', '_')}_" if self.mode is not None else ""
+        method, context = self.mode, updates.method_context
 
         with self.compute.paused():  # what plugins' hooks call is not the method's cost
             self.host.hook.rlgan_run_start(run=run)
@@ -295,14 +343,24 @@ class Trainer:
         with progress:
             for step in range(run.start_step + 1, config.steps + 1):
                 log_now = step % config.log_every == 0 or step == config.steps
+                lam = run.step_reward_weight = self._lambda(step, run)
+                # the method acts from reward_start on: first on its own (its samples), then
+                # on each of the critic's real batches
+                acting = context if context is not None and step >= self.schedule.start else None
+                if method is not None and acting is not None:
+                    acting.step, acting.weight = step, lam
+                    method.before_step(acting)
                 # (1) the critic, on real and generated batches; with one critic step its fake
                 # batch is reused for the generator update, as pytorch/examples does
                 for _ in range(critic_steps):
                     z = backbone.sample_latent(config.batch_size, device, updates.noise_rng)
                     with torch.set_grad_enabled(critic_steps == 1):
                         fake = generate(z)
+                    real_images = real.draw(step)
+                    if method is not None and acting is not None:
+                        real_images = method.real_batch(real_images, acting)
                     with amp.autocast():
-                        d_loss = backbone.critic_loss(critic, real.draw(step), fake.detach())
+                        d_loss = backbone.critic_loss(critic, real_images, fake.detach())
                     amp.update(opt_d, d_loss)
                     backbone.after_critic_step(critic)
                 if critic_steps > 1:
@@ -313,13 +371,13 @@ class Trainer:
                 critic.requires_grad_(False)
                 with amp.autocast():
                     g_loss = backbone.generator_loss(critic, fake)
-                lam = run.step_reward_weight = self._lambda(step, run)
                 loss, scores, anchor = self._generator_loss(run, amp, z, fake, g_loss, lam, log_now)
                 amp.update(opt_g, loss)
                 mode_values: dict[str, Tensor] = {}
-                if self.mode is not None and lam > 0:
-                    self.mode.extra_updates(generate, lam, step_extra)
-                    mode_values = {prefix + k: v for k, v in self.mode.log_values().items()}
+                if method is not None and lam > 0:
+                    method.extra_updates(generate, lam, step_extra)
+                if method is not None and acting is not None:
+                    mode_values = {prefix + k: v for k, v in method.log_values().items()}
                 critic.requires_grad_(True)
                 _update_ema(ema, generator, config.ema_decay, step)
 
@@ -401,6 +459,20 @@ class Trainer:
             "device": str(self.device),
         }
         write_json(self.out_dir / "config.json", record)
+
+
+def _reward_weight(given: float | None, reward: type[Any], method: type[Method]) -> float:
+    """λ: as given, else the reward's default; 0 for a method with no reward term in the
+    generator's loss (its strength acts elsewhere), which refuses a λ that would do nothing."""
+    if method.reward_loss is not Method.reward_loss:
+        return float(given if given is not None else reward.default_lambda)
+    if given:
+        raise ConfigError(
+            f"method {method.name!r} has no reward term in the generator's loss, so lambda "
+            f"{given:g} would have no effect; leave it out or give 0 (its strength is "
+            f"{method.strength_name}, which sets {method.strength_setting()})"
+        )
+    return 0.0
 
 
 def _like(optimizer: torch.optim.Optimizer) -> torch.optim.Optimizer:

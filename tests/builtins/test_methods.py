@@ -146,7 +146,7 @@ def test_reward_schedule_defaults_come_from_the_reward():
 
 
 def test_tilted_critic_batches_favour_high_reward_images(tmp_path):
-    config = tiny_config(reward="brightness", reward_tilt=200.0, steps=2)
+    config = tiny_config(reward="brightness", mode="reward-weighted", reward_tilt=200.0, steps=2)
     trainer = Trainer(config, tmp_path / "r", quiet=True)
     trainer.run()
     record = json.loads((tmp_path / "r" / "config.json").read_text())

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from torch import Tensor, nn
 
-from rlgan_bench.api import RewardMode, hookimpl
+from rlgan_bench.api import Method, hookimpl
 
 
-class Backprop(RewardMode):
+class Backprop(Method):
     name = "backprop"
     summary = "the gradient of R(G(z)) through the reward network (as DRaFT, ReFL)"
     needs_differentiable_reward = True

@@ -13,10 +13,10 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from rlgan_bench.api import RewardMode, hookimpl
+from rlgan_bench.api import Method, hookimpl
 
 
-class BestOfN(RewardMode):
+class BestOfN(Method):
     name = "best-of-n"
     strength_name = "n"
     trains = False

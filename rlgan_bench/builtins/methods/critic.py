@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rlgan_bench.api import RewardMode, hookimpl, perturbation
+from rlgan_bench.api import Method, hookimpl, perturbation
 
 #: fit steps on the base's samples before the surrogate first steers (docs/rewards.md)
 WARMUP_STEPS = 100
@@ -67,7 +67,7 @@ class Surrogate(nn.Module):
         return self.net(x).view(-1)
 
 
-class Critic(RewardMode):
+class Critic(Method):
     name = "critic"
     summary = "a differentiable surrogate of R fitted online, climbed by backprop"
     options = {
