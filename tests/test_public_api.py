@@ -67,7 +67,7 @@ def test_example_plugins_use_only_the_public_api(path):
     assert_public(path.read_text(), str(path), allowed)
 
 
-@pytest.mark.parametrize("kind", ["reward", "backbone"])
+@pytest.mark.parametrize("kind", ["reward", "backbone", "method"])
 def test_the_scaffold_uses_only_the_public_api(kind):
     files = _render_project(_check_name("glow", kind), kind)  # type: ignore[arg-type]
     count = 0

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from rlgan_bench.cli.scaffold import create_plugin
+from rlgan_bench.cli.scaffold import KINDS, create_plugin
 
 
 @click.command("new-plugin")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(["reward", "backbone"]), required=True)
+@click.option("--kind", type=click.Choice(KINDS), required=True)
 @click.option(
     "--dir",
     "directory",

@@ -22,8 +22,8 @@ from rlgan_bench.core.version import __version__
 from rlgan_bench.hookspecs import HOOKS_API_VERSION
 from rlgan_bench.host import get_host
 
-Kind = Literal["reward", "backbone"]
-KINDS: tuple[Kind, ...] = ("reward", "backbone")
+Kind = Literal["reward", "backbone", "method"]
+KINDS: tuple[Kind, ...] = ("reward", "backbone", "method")
 
 #: lowercase words joined by single hyphens, starting with a letter: "symmetry", "my-gan2"
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -32,11 +32,21 @@ MAX_NAME_LENGTH = 40
 BASE_CLASSES = {
     "reward": "rlgan_bench.api.Reward",
     "backbone": "rlgan_bench.api.Backbone",
+    "method": "rlgan_bench.api.Method",
 }
 #: kind -> (template of the module, template of its tests)
 MODULE_TEMPLATES = {
     "reward": ("reward.py.tmpl", "reward_test.py.tmpl"),
     "backbone": ("backbone.py.tmpl", "backbone_test.py.tmpl"),
+    "method": ("method.py.tmpl", "method_test.py.tmpl"),
+}
+#: kind -> the README's first training command with the new component
+TRAIN_EXAMPLES = {
+    "reward": "rlgan-bench train --reward {name} --steps 1500 --out runs/{name}",
+    "backbone": "rlgan-bench train --backbone {name} --steps 1500 --out runs/{name}",
+    "method": (
+        "rlgan-bench train --reward classifier --method {name} --steps 1500 --out runs/{name}"
+    ),
 }
 
 
@@ -137,6 +147,7 @@ def _render_project(names: PluginNames, kind: Kind) -> dict[str, str]:
         "flag": f"--{kind}",
         "hook": f"register_{kind}s",
         "base_class": BASE_CLASSES[kind],
+        "train_example": TRAIN_EXAMPLES[kind].format(name=names.name),
         "api_range": f">={major},<{major + 1}",
         "rlgan_requirement": _core_requirement(),
     }

@@ -20,7 +20,7 @@ from rlgan_bench.host import get_host
 # installs the scaffolded packages with pip and runs their tests
 pytestmark = pytest.mark.slow
 
-KINDS = ("reward", "backbone")
+KINDS = ("reward", "backbone", "method")
 #: the test environment's ruff, to check that generated code passes its own lint config
 RUFF = shutil.which("ruff", path=str(Path(sys.executable).parent))
 
@@ -40,10 +40,11 @@ def generated(tmp_path_factory):
 def test_generated_projects_install_and_pass_their_own_tests(generated):
     root, projects = generated
     site = root / "site"
-    assert (site / "rlgan_demo_reward").is_dir() and (site / "rlgan_demo_backbone").is_dir()
+    assert all((site / f"rlgan_demo_{kind}").is_dir() for kind in KINDS)
     result = run_pytest([project / "tests" for project in projects.values()], site, cwd=root)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert re.search(r"\b18 passed", result.stdout)  # 10 reward tests, 8 backbone tests
+    # 10 reward tests, 8 backbone tests, 8 method tests
+    assert re.search(r"\b26 passed", result.stdout), result.stdout[-2000:]
 
 
 @pytest.fixture
