@@ -26,12 +26,13 @@ PROJECTS = {
     "rlgan-symmetry": ("rlgan_symmetry", {"rewards": ["sharpness", "symmetry"]}),
     "rlgan-sngan": ("rlgan_sngan", {"backbones": ["sngan"]}),
     "rlgan-pytorch-dcgan": ("rlgan_pytorch_dcgan", {"backbones": ["pytorch-dcgan"]}),
+    "rlgan-self-raft": ("rlgan_self_raft", {"methods": ["self-raft"]}),
 }
 
 
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory):
-    """Both examples pip-installed into one folder on sys.path. pip builds in the source tree,
+    """The examples pip-installed into one folder on sys.path. pip builds in the source tree,
     so each project is copied first: plugins/ stays clean and parallel runs do not collide."""
     root = tmp_path_factory.mktemp("examples")
     site = root / "site"
@@ -98,6 +99,34 @@ def test_trains_with_both_examples(examples, tmp_path, one_thread):
     logged = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").open()]
     assert [row["step"] for row in logged] == [2, 4]
     assert all(-1 <= row["reward_mean"] <= 1 for row in logged)  # a correlation
+
+
+def test_the_example_method_trains_the_example_backbone_on_the_example_reward(
+    examples, tmp_path, one_thread
+):
+    """self-raft acts on the critic's real batches with samples of sngan, drawn with sngan's
+    own latent sampler, scored by symmetry: three plugins of three kinds in one run."""
+    config = TrainConfig(
+        steps=4,
+        batch_size=8,
+        width=8,
+        latent_dim=8,
+        device="cpu",
+        log_every=2,
+        sample_every=2,
+        checkpoint_every=2,
+        backbone="sngan",
+        reward="symmetry",
+        reward_start=0,
+        mode="self-raft",
+        mode_params={"mix": 0.5, "every": 2, "draw": 16},
+    )
+    Trainer(config, tmp_path / "run", host=PluginHost().load(), quiet=True).run()
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert record["plugins"]["method"]["name"] == "rlgan-self-raft"
+    assert record["resolved"]["strength"] == {"name": "mix", "value": 0.5, "sets": "option"}
+    logged = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").open()]
+    assert [row["self_raft_mixed"] for row in logged] == [0.5, 0.5]  # 4 of each 8 real images
 
 
 def test_examples_pass_their_own_tests(examples):
