@@ -78,7 +78,12 @@ def test_the_scaffold_uses_only_the_public_api(kind):
     assert count > 0
 
 
-GUIDES = ["writing-a-reward-plugin.md", "writing-a-backbone-plugin.md", "publishing-a-plugin.md"]
+GUIDES = [
+    "writing-a-reward-plugin.md",
+    "writing-a-backbone-plugin.md",
+    "writing-a-method-plugin.md",
+    "publishing-a-plugin.md",
+]
 
 
 @pytest.mark.parametrize("guide", GUIDES)
