@@ -4,7 +4,7 @@ through the same code as the command line (``rlgan-bench train``, ``eval``, ``ru
     import rlgan_bench as rb
 
     summary = rb.train(out_dir="runs/seven", reward="classifier", reward_params={"target": 7},
-                       steps=300, device="cpu")
+                       method="backprop", strength=1.0, steps=300, device="cpu")
     scores = rb.evaluate("runs/seven", samples=1000, metrics=["fid", "kid"])
     generator = rb.load_generator("runs/seven")
     images = generator.sample(16, seed=0)   # (16, C, H, W) in [-1, 1]
@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from rlgan_bench.core import deprecations
 from rlgan_bench.core.backbone import Backbone
 from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.errors import ConfigError
@@ -27,6 +28,7 @@ from rlgan_bench.evaluation.evaluate import evaluate, load_run
 from rlgan_bench.host import PluginHost, get_host
 from rlgan_bench.matrix.session import MatrixOutcome, load_matrix, run_matrix_cells
 from rlgan_bench.report import write_reports
+from rlgan_bench.training.method_strength import at_strength
 from rlgan_bench.training.trainer import Trainer
 
 __all__ = ["MatrixOutcome", "TrainResult", "evaluate", "load_generator", "run_matrix", "train"]
@@ -51,21 +53,43 @@ def train(
     host: PluginHost | None = None,
     resume: bool = False,
     quiet: bool = True,
+    method: str | None = None,
+    method_params: dict[str, Any] | None = None,
+    strength: float | None = None,
     **settings: Any,
 ) -> TrainResult:
     """Train one run into ``out_dir``: a :class:`TrainConfig`, or its fields as keywords
-    (``train(out_dir="r", reward="jpeg", steps=200)``)."""
-    if config is not None and settings:
+    (``train(out_dir="r", reward="jpeg", method="reinforce", strength=0.01, steps=200)``).
+
+    With a reward, the run is one method at one strength (docs/protocol.md): ``method`` (the
+    reward's ``default_method`` when None), ``method_params`` (its options) and ``strength``
+    (λ for backprop, reinforce, ppo, critic; β for reward-weighted; by default ``lambda``'s
+    field ``reward_weight``, else the reward's λ), from a base with ``init_from`` or from
+    scratch; both are written into the run's config.json. ``mode`` and ``mode_params``, their
+    0.1 names, still work (deprecated)."""
+    host = host or get_host()
+    if config is not None and (settings or method is not None or method_params is not None):
         raise ConfigError("give a TrainConfig or its fields as keywords, not both")
     if config is None:
+        for old, new, given in (
+            ("mode", "method", method),
+            ("mode_params", "method_params", method_params),
+        ):
+            if old in settings:
+                deprecations.warn(
+                    deprecations.renamed(f"train({old}=...)", f"train({new}=...)"), stacklevel=2
+                )
+                if given is not None:
+                    raise ConfigError(f"{old} is the old name of {new}: give {new} only")
+        stored = {"mode": method, "mode_params": method_params}
+        settings = {**{k: v for k, v in stored.items() if v is not None}, **settings}
         known = {f.name for f in fields(TrainConfig)}
         unknown = sorted(set(settings) - known)
         if unknown:
             raise ConfigError(f"unknown training settings: {', '.join(unknown)}")
         config = TrainConfig(**settings)
-    summary = Trainer(config, out_dir, host=host or get_host(), quiet=quiet, silent=quiet).run(
-        resume=resume
-    )
+    config = at_strength(config.validate(), host, strength)
+    summary = Trainer(config, out_dir, host=host, quiet=quiet, silent=quiet).run(resume=resume)
     kept = {f.name: summary[f.name] for f in fields(TrainResult) if f.name != "out_dir"}
     return TrainResult(Path(out_dir), **kept)
 

@@ -31,6 +31,9 @@ LEGACY_WARNINGS = [
     "will be removed in 0.3",
     "rlgan_bench.backbones is deprecated since 0.2; use `from rlgan_bench.api import Backbone, "
     "ModelShape`; it will be removed in 0.3",
+    # and the 0.1 name of its reward's default method
+    "reward 'ink-v01': default_mode is deprecated since 0.2; use default_method; it will be "
+    "removed in 0.3",
 ]
 
 

@@ -7,8 +7,10 @@ from typing import Any
 import click
 
 from rlgan_bench.cli.context import host_from, parse_params
+from rlgan_bench.core import deprecations
 from rlgan_bench.core.config import KEEP_BEST, TRACKERS, TrainConfig
 from rlgan_bench.core.errors import ConfigError
+from rlgan_bench.training.method_strength import STRENGTH, at_strength
 from rlgan_bench.training.trainer import Trainer
 
 #: the defaults of every option that sets a TrainConfig field are the field's own (the one
@@ -16,8 +18,9 @@ from rlgan_bench.training.trainer import Trainer
 DEFAULT = TrainConfig()
 #: the flags that only a run with a reward reads, and their fields
 REWARD_ONLY = {
-    "--mode": "mode",
-    "--mode-param": "mode_params",
+    "--method": "mode",
+    "--method-param": "mode_params",
+    "--strength": STRENGTH,
     "--reward-start": "reward_start",
     "--reward-warmup": "reward_warmup",
     "--reward-tilt": "reward_tilt",
@@ -44,23 +47,38 @@ REWARD_ONLY = {
     help="Reward parameter, e.g. target=7 (repeatable).",
 )
 @click.option(
-    "--mode",
+    "--method",
+    "mode",
     default=DEFAULT.mode,
-    help="backprop, reinforce, ppo or critic (default: the reward's).",
+    metavar="NAME",
+    help="How the reward acts: backprop, reinforce, ppo, critic or reward-weighted "
+    "(default: the reward's default_method). Recorded in config.json.",
 )
 @click.option(
-    "--mode-param",
+    "--method-param",
     "mode_params",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Mode option, e.g. sigma=0.1 (repeatable).",
+    help="Method option, e.g. sigma=0.1 (repeatable).",
+)
+@click.option(
+    "--strength",
+    type=float,
+    default=None,
+    help="The method's one strength: lambda for backprop, reinforce, ppo and critic, beta "
+    "(the critic's real data drawn with weights exp(beta * R)) for reward-weighted "
+    "(default: --lambda, else the reward's lambda).",
+)
+@click.option("--mode", "deprecated_mode", default=None, hidden=True, help="Old --method.")
+@click.option(
+    "--mode-param", "deprecated_mode_params", multiple=True, hidden=True, help="Old --method-param."
 )
 @click.option(
     "--lambda",
     "reward_weight",
     type=float,
     default=DEFAULT.reward_weight,
-    help="Reward weight lambda (default: the reward's, 0.1 for most).",
+    help="Reward weight lambda, the strength of a lambda method (default: the reward's).",
 )
 @click.option(
     "--reward-start",
@@ -78,7 +96,8 @@ REWARD_ONLY = {
     "--reward-tilt",
     type=float,
     default=DEFAULT.reward_tilt,
-    help="Draw the critic's real batches with weights exp(tilt * R) (default: the reward's).",
+    hidden=True,
+    help="Old name of reward-weighted's strength (--method reward-weighted --strength BETA).",
 )
 @click.option(
     "--reward-anchor",
@@ -159,6 +178,9 @@ def train(
     backbone_params: tuple[str, ...],
     reward_params: tuple[str, ...],
     mode_params: tuple[str, ...],
+    strength: float | None,
+    deprecated_mode: str | None,
+    deprecated_mode_params: tuple[str, ...],
     no_amp: bool,
     out_dir: str,
     resume: bool,
@@ -166,13 +188,21 @@ def train(
     log_to: tuple[str, ...],
     **options: Any,
 ) -> None:
-    """Train one GAN, optionally with a reward."""
-
+    """Train one GAN, optionally with a reward: one method at one strength (--method,
+    --strength), from scratch or from a base (--init-from)."""
+    options["mode"] = _renamed_flag("--mode", deprecated_mode, "--method", options["mode"])
+    mode_params = _renamed_flag(
+        "--mode-param", deprecated_mode_params, "--method-param", mode_params
+    )
+    if options["reward_tilt"] is not None:
+        deprecations.warn(
+            deprecations.renamed("--reward-tilt", "--method reward-weighted --strength BETA")
+        )
     config = TrainConfig(
         log_to=list(log_to),
         backbone_params=parse_params(backbone_params, "--backbone-param"),
         reward_params=parse_params(reward_params, "--reward-param"),
-        mode_params=parse_params(mode_params, "--mode-param"),
+        mode_params=parse_params(mode_params, "--method-param"),
         amp=not no_amp,
         **options,
     )
@@ -185,16 +215,18 @@ def train(
     if config.reward is None:
         # a matrix's lambda = 0 cells ignore [run]'s reward settings; a single run given them
         # without a reward would ignore them silently
-        unused = [
-            flag for flag, key in REWARD_ONLY.items() if getattr(config, key) not in (None, {})
-        ]
+        given = {**config.to_dict(), STRENGTH: strength}
+        unused = [flag for flag, key in REWARD_ONLY.items() if given[key] not in (None, {})]
         if unused:
             raise ConfigError(
                 f"without --reward, {', '.join(unused)} would have no effect; add --reward NAME "
                 f"or leave them out"
             )
     config.validate(names=FLAGS)  # the Trainer checks it again, naming the fields
-    trainer = Trainer(config, out_dir, host=host_from(ctx), quiet=quiet)
+    host = host_from(ctx)
+    # the method and its strength written into the config, so that config.json states them
+    config = at_strength(config, host, strength, names=FLAGS)
+    trainer = Trainer(config, out_dir, host=host, quiet=quiet)
     summary = trainer.run(resume=resume)
     click.echo(
         f"trained {summary['steps']} steps in {summary['wall_time_s']:.1f}s "
@@ -205,6 +237,21 @@ def train(
 
 #: TrainConfig field -> the flag that sets it, so that a bad value is reported by its flag
 FLAGS: dict[str, str] = {
-    **{p.name: p.opts[0] for p in train.params if isinstance(p, click.Option) and p.name},
+    **{
+        p.name: p.opts[0]
+        for p in train.params
+        if isinstance(p, click.Option) and p.name and not p.name.startswith("deprecated_")
+    },
     "amp": "--no-amp",
 }
+
+
+def _renamed_flag(old: str, old_value: Any, new: str, new_value: Any) -> Any:
+    """The value of ``new``, or of ``old`` (its 0.1 name) with a deprecation warning; both is an
+    error."""
+    if not old_value:
+        return new_value
+    deprecations.warn(deprecations.renamed(old, new))
+    if new_value:
+        raise ConfigError(f"{old} is the old name of {new}: give {new} only")
+    return old_value

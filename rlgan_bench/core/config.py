@@ -24,8 +24,16 @@ LATER_DEFAULTS: dict[str, Any] = {
 }
 #: the built-in experiment trackers ``log_to`` may name (optional extras of the package)
 TRACKERS = ("tensorboard", "wandb")
+#: the settings whose field keeps its 0.1 name, by the name users give them (flags, matrix
+#: keys, ``rlgan_bench.train``): renaming a field would change the digest of every recorded
+#: configuration (config.json, result.json, cell ids' folders), so the records keep ``mode``
+#: and ``mode_params`` and everything a user reads or writes says method
+STORED_AS = {"method": "mode", "method_params": "mode_params"}
 #: how :meth:`TrainConfig.validate` names a setting by default (else by its field name)
-FIELD_LABELS = {"reward_weight": "lambda (reward_weight)"}
+FIELD_LABELS = {
+    "reward_weight": "lambda (reward_weight)",
+    **{stored: name for name, stored in STORED_AS.items()},
+}
 
 
 @dataclass
@@ -45,18 +53,20 @@ class TrainConfig:
     device: str = "auto"
     reward: str | None = None
     reward_params: dict[str, Any] = field(default_factory=dict)
-    mode: str | None = None  # None: the reward's default mode
-    mode_params: dict[str, Any] = field(default_factory=dict)
+    # the method (its user-facing name; see STORED_AS): None, the reward's default_method
+    mode: str | None = None
+    mode_params: dict[str, Any] = field(default_factory=dict)  # the method's options
     reward_weight: float | None = None  # lambda; None: the reward's default
-    # None in the four reward_* settings below: the reward's own default (Reward.schedule)
+    # None in reward_warmup, reward_start and reward_anchor: the reward's own (Reward.schedule)
     reward_warmup: int | None = None  # steps over which lambda ramps up linearly from 0
     reward_start: int | None = None  # first step at which the reward term is used
     # weight of 0.5 * ||G(z) - G_ref(z)||^2, G_ref the generator when the reward starts: the KL
     # between the two Gaussian policies, which keeps the generator near the GAN it was
     # (as RLHF keeps a policy near its reference model)
     reward_anchor: float | None = None
-    # > 0: the critic's real batches are drawn with weights exp(reward_tilt * R(x)) once the
-    # reward starts (see Trainer._tilt_weights); 0: plain uniform batches
+    # β of the reward-tilted critic (real batches drawn with weights exp(β R(x)) once the
+    # reward starts): the strength of the method reward-weighted, and only of a method whose
+    # strength it is (the trainer refuses it > 0 with any other); None or 0: uniform batches
     reward_tilt: float | None = None
     ema_decay: float = 0.999
     log_every: int = 25
@@ -86,7 +96,7 @@ class TrainConfig:
         matrix's ``[run]``)."""
 
         def name(key: str) -> str:
-            return (names or {}).get(key, FIELD_LABELS.get(key, key))
+            return setting_name(key, names)
 
         problems = []
         for key in (
@@ -164,6 +174,16 @@ class TrainConfig:
             raise ConfigError("; ".join(problems))
         return self
 
+    @property
+    def method(self) -> str | None:
+        """The method that turns the reward into training (stored as ``mode``)."""
+        return self.mode
+
+    @property
+    def method_params(self) -> dict[str, Any]:
+        """The method's options (stored as ``mode_params``)."""
+        return self.mode_params
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -191,6 +211,12 @@ class TrainConfig:
         if unknown:
             raise ConfigError(f"unknown training keys: {', '.join(sorted(unknown))}")
         return cls(**data)
+
+
+def setting_name(key: str, names: Mapping[str, str] | None = None) -> str:
+    """How a message names setting ``key``: as ``names`` says where it was given (its flag,
+    ``{"steps": "--steps"}``), else by :data:`FIELD_LABELS` or its field's name."""
+    return (names or {}).get(key, FIELD_LABELS.get(key, key))
 
 
 def _finite_number(value: Any) -> bool:

@@ -366,7 +366,40 @@ def used_by(package: str) -> list[str]:
         if importer == package or importer.startswith(f"{package}."):
             for old_module, name in used:
                 names.setdefault(old_module, {})[name] = None
-    return [message(old_module, list(found)) for old_module, found in names.items()]
+    notes = [
+        note
+        for module, found in _notes.items()
+        if module == package or module.startswith(f"{package}.")
+        for note in found
+    ]
+    return [message(old_module, list(found)) for old_module, found in names.items()] + notes
+
+
+# -- renamed names that are not import paths: flags, keys, class attributes ----------------------
+#: module -> the deprecations its classes declared (a reward's ``default_mode``), in order
+_notes: dict[str, dict[str, None]] = {}
+
+
+def renamed(old: str, new: str) -> str:
+    """The message of a name renamed in 0.2 (a flag, a configuration key, an attribute)."""
+    return (
+        f"{old} is deprecated since {DEPRECATED_IN}; use {new}; it will be removed in {REMOVED_IN}"
+    )
+
+
+def warn(text: str, stacklevel: int = 1) -> None:
+    """A :class:`RlganBenchDeprecationWarning` ``text``, attributed ``stacklevel`` frames above
+    the caller (1: the caller's own line). The command line prints each as one line."""
+    warnings.warn(text, RlganBenchDeprecationWarning, stacklevel=stacklevel + 1)
+
+
+def warn_class(cls: type, text: str, stacklevel: int = 1) -> None:
+    """A class of a plugin uses a deprecated name: warn at its ``class`` statement (called from
+    ``__init_subclass__``; ``stacklevel`` 2 from a helper it calls) and list ``text`` among
+    the warnings ``rlgan-bench plugins`` shows for the plugin (which loads plugins with them
+    silenced)."""
+    _notes.setdefault(cls.__module__, {})[text] = None
+    warnings.warn(text, RlganBenchDeprecationWarning, stacklevel=stacklevel + 2)
 
 
 # -- hints for plugins that fail on an old import -----------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
+from rlgan_bench.core import deprecations
 from rlgan_bench.core.errors import PluginError
 from rlgan_bench.core.params import resolve_params
 
@@ -17,7 +18,7 @@ class Reward:
 
     ``score`` receives images (N, C, H, W) with values in [-1, 1] on the training device and
     returns N scores. A differentiable reward keeps the autograd graph so the generator can
-    be trained through it (``--mode backprop``); a black-box one may return a detached tensor
+    be trained through it (``--method backprop``); a black-box one may return a detached tensor
     and is optimised with ``reinforce``, ``ppo`` or ``critic``.
     """
 
@@ -27,11 +28,13 @@ class Reward:
     params: ClassVar[dict[str, Any]] = {}
     #: what this reward claims to improve, shown in reports
     description: ClassVar[str] = ""
-    #: the mode and weight that work well for this reward (documented per reward)
-    default_mode: ClassVar[str] = "backprop"
+    #: the method and λ a run uses when it names none (documented per reward)
+    default_method: ClassVar[str] = "backprop"
     default_lambda: ClassVar[float] = 0.1
-    #: training-schedule defaults used when the run leaves them unset: reward_start and
-    #: reward_warmup as fractions of the run's steps, reward_tilt and reward_anchor as values
+    #: when the reward acts, used where the run leaves it unset: reward_start and
+    #: reward_warmup as fractions of the run's steps, reward_anchor as a value. Nothing else:
+    #: how the reward acts is the run's method (a ``reward_tilt`` here is ignored, with a
+    #: deprecation warning; the tilted critic is the method ``reward-weighted``)
     schedule: ClassVar[dict[str, float]] = {}
     #: names of model files it needs (see `rlgan-bench weights status`)
     model_files: ClassVar[tuple[str, ...]] = ()
@@ -49,6 +52,30 @@ class Reward:
     #: over the run's for the hacking verdict's positive control (its gradient pushed on the
     #: base's samples must fool it and not the audit); None: the reward as the run set it
     hackable_params: ClassVar[dict[str, Any] | None] = None
+
+    #: the 0.1 name of :attr:`default_method`, kept in step with it until 0.3
+    default_mode: ClassVar[str] = "backprop"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A reward written for 0.1 keeps working: its ``default_mode`` is its
+        ``default_method``, and a ``reward_tilt`` in its ``schedule`` is ignored, each with a
+        deprecation warning at its ``class`` line that ``rlgan-bench plugins`` also lists."""
+        super().__init_subclass__(**kwargs)
+        own = vars(cls)
+        where = f"reward {cls.name or cls.__name__!r}"
+        if "default_mode" in own and "default_method" not in own:
+            cls.default_method = own["default_mode"]
+            text = deprecations.renamed(f"{where}: default_mode", "default_method")
+            deprecations.warn_class(cls, text)
+        cls.default_mode = cls.default_method
+        if "schedule" in own and "reward_tilt" in cls.schedule:
+            text = (
+                f"{where}: schedule's reward_tilt is ignored since {deprecations.DEPRECATED_IN} "
+                f"(the critic's real data is tilted only by the method reward-weighted, whose "
+                f"strength it is: --method reward-weighted --strength BETA); remove it from "
+                f"schedule"
+            )
+            deprecations.warn_class(cls, text)
 
     def __init__(self, **params: Any) -> None:
         self.config = resolve_params(f"reward {self.name!r}", "parameter", params, self.params)

@@ -1,6 +1,7 @@
 """Benchmark matrices: a TOML file -> a validated list of cells (train + evaluate each).
 
-A matrix is backbones x rewards (each with its parameters, modes and lambdas) x seeds::
+A matrix is backbones x rewards (each with its parameters, and its methods, each at its
+strengths) x seeds::
 
     [run]                      # training settings shared by every cell (TrainConfig keys)
     dataset = "digits"
@@ -20,10 +21,11 @@ A matrix is backbones x rewards (each with its parameters, modes and lambdas) x 
     [[matrix.rewards]]
     name = "classifier"
     params = { target = 7 }
-    modes = ["backprop"]
-    lambdas = [1.0]
+    methods = { backprop = [0.3, 1.0] }
 
-Every problem is reported with its TOML key before anything trains.
+Every problem is reported with its TOML key before anything trains. The 0.1 dialect,
+``modes`` x ``lambdas`` and ``mode_params``, is read as ``methods`` and ``method_params``
+with a deprecation warning (:func:`_translated`, :func:`_current_names`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from rlgan_bench.core import deprecations
 from rlgan_bench.core.backbone import ModelShape
 from rlgan_bench.core.config import MACHINE_FIELDS, TrainConfig
 from rlgan_bench.core.defaults import (
@@ -74,10 +77,14 @@ REWARD_KEYS = {
     "lambdas",
     "lambda",
     "mode_params",
+    "method_params",
     "methods",
     "anchor",
     "anchors",
 }
+#: the 0.1 dialect: read (as methods, method_params), not listed among the keys to use
+OLD_REWARD_KEYS = ("modes", "mode", "lambdas", "lambda")
+OLD_KEYS = {*OLD_REWARD_KEYS, "mode_params"}
 MATRIX_KEYS = {
     "backbones",
     "rewards",
@@ -259,7 +266,8 @@ def build_matrix(
     """Validate a parsed TOML matrix and expand it; raise one ConfigError listing every problem
     with its key."""
     problems: list[str] = []
-    raw = json.loads(json.dumps(raw))  # a deep copy we may edit
+    given = json.loads(json.dumps(raw))  # what the matrix records (matrix.json): the file
+    raw = _current_names(json.loads(json.dumps(raw)), problems)  # a deep copy we may edit
     overrides = _checked_overrides(overrides or {}, problems)
     for section in set(raw) - {"run", "eval", "matrix"}:
         problems.append(f"[{section}]: unknown section (sections: run, eval, matrix)")
@@ -273,7 +281,7 @@ def build_matrix(
             run[key] = value
 
     for key in set(run) - RUN_KEYS:
-        problems.append(f"run.{key}: unknown key (keys: {', '.join(sorted(RUN_KEYS))})")
+        problems.append(f"run.{key}: unknown key (keys: {_listed(RUN_KEYS)})")
     for key in set(evaluation) - EVAL_KEYS:
         problems.append(f"eval.{key}: unknown key (keys: {', '.join(sorted(EVAL_KEYS))})")
     for key in set(matrix) - MATRIX_KEYS:
@@ -363,7 +371,51 @@ def build_matrix(
         problems.append("matrix: the same cell appears twice (duplicate reward entries?)")
     if problems:  # one line per problem, however many cells share it
         raise ConfigError(f"{source}: " + "; ".join(dict.fromkeys(problems)))
-    return Matrix(cells, source, raw)
+    return Matrix(cells, source, given)
+
+
+def _listed(keys: set[str]) -> str:
+    """The keys to write, for "unknown key" messages: the option tables as ``method_params``
+    (stored as ``mode_params``, core/config.STORED_AS), the 0.1 dialect left out."""
+    return ", ".join(
+        sorted({"method_params" if k == "mode_params" else k for k in keys} - OLD_KEYS)
+    )
+
+
+def _current_names(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """``raw`` with each option table under its stored name: ``method_params`` in [run], a
+    backbone table or a reward entry becomes ``mode_params`` (the field's name), and a
+    ``mode_params`` written there (its 0.1 name) is read with a deprecation warning. A tilt of
+    the critic's real data set for every cell (``reward_tilt`` > 0 in [run] or a backbone
+    table) is refused: only the method reward-weighted tilts, at its strengths."""
+    matrix = _table(raw, "matrix")
+    backbones = matrix.get("backbones")
+    rewards = matrix.get("rewards")
+    backbones = backbones if isinstance(backbones, list) else []
+    rewards = rewards if isinstance(rewards, list) else []
+    tables: list[tuple[str, Any]] = [("run", raw.get("run"))]
+    tables += [(f"matrix.backbones[{i}]", t) for i, t in enumerate(backbones)]
+    tables += [(f"matrix.rewards[{i}]", t) for i, t in enumerate(rewards)]
+    for where, table in tables:
+        if not isinstance(table, dict):
+            continue  # reported by validation
+        if "mode_params" in table:
+            old = f"{where}.mode_params"
+            deprecations.warn(deprecations.renamed(old, f"{where}.method_params"))
+            if "method_params" in table:
+                problems.append(f"{old}: the old name of method_params; give method_params only")
+        elif "method_params" in table:
+            table["mode_params"] = table.pop("method_params")
+        tilt = table.get("reward_tilt", 0) if not where.startswith("matrix.rewards") else 0
+        if _non_negative(tilt) and tilt > 0:
+            problems.append(
+                f"{where}.reward_tilt: {tilt:g} would resample the critic's real data by the "
+                f"reward in every reward cell, under other methods' names; the tilt is the "
+                f"strength of the method reward-weighted: give methods = {{ reward-weighted = "
+                f"[{tilt:g}] }} in a reward entry (with [matrix] finetune_steps) and remove "
+                f"reward_tilt"
+            )
+    return raw
 
 
 #: the command-line options of ``rlgan-bench run`` that replace a matrix's keys
@@ -488,7 +540,7 @@ def _cell_problems(
             pass
     if setups[key] is not None:
         found.append(f"{entry}.params: {setups[key]}")
-    mode_cls = host.get("methods", t.mode or reward_cls.default_mode).obj
+    mode_cls = host.get("methods", t.mode or reward_cls.default_method).obj
     try:
         mode_cls(reward, provider, **t.mode_params)
     except ConfigError as exc:
@@ -527,7 +579,7 @@ def _mode_problem(
         try:
             mode_cls(reward, provider, **given)
         except ConfigError as alone:
-            return f"{where}.mode_params: {alone}"
+            return f"{where}.method_params: {alone}"
     return f"{cell}: {exc}"
 
 
@@ -562,9 +614,7 @@ def _backbones(
             )
         overrides = {k: v for k, v in table.items() if k != "name"}
         for unknown in set(overrides) - RUN_KEYS - {"finetune_steps"}:
-            problems.append(
-                f"{key}.{unknown}: unknown key (keys: name, {', '.join(sorted(RUN_KEYS))})"
-            )
+            problems.append(f"{key}.{unknown}: unknown key (keys: name, {_listed(RUN_KEYS)})")
         if not isinstance(overrides.get("backbone_params", {}), dict):
             problems.append(f"{key}.backbone_params: must be a table")
         run_keys = {k: v for k, v in overrides.items() if k in RUN_KEYS - {"backbone_params"}}
@@ -828,7 +878,7 @@ def _reward_variants(
     base protocol per (method, strength, anchor), with the cell's ``protocol`` fields."""
     key = f"matrix.rewards[{index}]"
     for unknown in set(entry) - REWARD_KEYS:
-        problems.append(f"{key}.{unknown}: unknown key (keys: {', '.join(sorted(REWARD_KEYS))})")
+        problems.append(f"{key}.{unknown}: unknown key (keys: {_listed(REWARD_KEYS)})")
     name = entry.get("name")
     if not isinstance(name, str):
         problems.append(f'{key}.name: required, the reward\'s name or "none"')
@@ -852,16 +902,16 @@ def _reward_variants(
         problems.append(f"{key}.params: {exc}")
     methods = {name: c.obj for name, c in host.components("methods").items()}
     if not protocol:
-        for only in ("methods", "anchor", "anchors"):
+        for only in ("anchor", "anchors"):
             if only in entry:
                 problems.append(
-                    f"{key}.{only}: needs [matrix] finetune_steps (methods, strengths and "
-                    f"anchors fine-tune a base; docs/protocol.md)"
+                    f"{key}.{only}: needs [matrix] finetune_steps (an anchor pulls toward a "
+                    f"base; docs/protocol.md)"
                 )
     sweep = _sweep(entry, key, matrix, reward_cls, methods, problems, protocol)
-    mode_params = entry.get("mode_params", {})
+    mode_params = entry.get("mode_params", {})  # written method_params (_current_names)
     if not isinstance(mode_params, dict):
-        problems.append(f"{key}.mode_params: must be a table, got {mode_params!r}")
+        problems.append(f"{key}.method_params: must be a table, got {mode_params!r}")
         mode_params = {}
     for mode in dict.fromkeys(mode for mode, _ in sweep):
         method = methods[mode]
@@ -870,22 +920,28 @@ def _reward_variants(
         unknown_options = set(mode_params) - allowed
         if unknown_options:
             problems.append(
-                f"{key}.mode_params: mode {mode!r} has no option "
+                f"{key}.method_params: method {mode!r} has no option "
                 f"{', '.join(sorted(unknown_options))} (options: "
                 f"{', '.join(sorted(allowed)) or 'none'})"
             )
     if not protocol:
-        return [
-            {
-                "key": key,
-                "reward": name,
-                "reward_params": params,
-                "mode": mode,
-                "reward_weight": lam,
-                "mode_params": mode_params,
-            }
-            for mode, lam in sweep
-        ]
+        # from scratch: the seed's algorithm, the reward term of weight λ from the reward's
+        # own reward_start, and nothing else acting (no tilt)
+        scratch = []
+        for mode, lam in sweep:
+            fields = methods[mode].strength_settings(lam)
+            fields.pop("reward_start", None)
+            scratch.append(
+                {
+                    "key": key,
+                    "reward": name,
+                    "reward_params": params,
+                    "mode": mode,
+                    **fields,
+                    "mode_params": {**mode_params, **fields.get("mode_params", {})},
+                }
+            )
+        return scratch
     anchors = _anchors(entry, key, problems)
     variants = []
     for mode, strength in sweep:
@@ -923,46 +979,67 @@ def _sweep(
     problems: list[str],
     protocol: bool,
 ) -> list[tuple[str, float]]:
-    """The (method, strength) pairs of a reward entry: ``methods = { backprop = [0.3, 1] }``
-    (base protocol), or ``modes`` x ``lambdas``."""
-    if protocol and "methods" in entry:
-        table = entry["methods"]
-        if "modes" in entry or "mode" in entry or "lambdas" in entry or "lambda" in entry:
+    """The (method, strength) pairs of a reward entry, ``methods = { backprop = [0.3, 1] }``;
+    without ``methods`` its 0.1 dialect, ``modes`` x ``lambdas``, translated (:func:`_translated`).
+    From scratch (no ``finetune_steps``) every cell trains with the reward term of weight λ, so
+    only methods whose strength is λ apply."""
+    if "methods" in entry:
+        if any(k in entry for k in OLD_REWARD_KEYS):
             problems.append(f"{key}: give methods, or modes and lambdas, not both")
-        if not isinstance(table, dict) or not table:
+        table, at = entry["methods"], f"{key}.methods"
+    else:
+        table, at = _translated(entry, key, matrix, reward_cls, problems), f"{key}.modes"
+        if table is None:
+            return []  # its problems are reported
+    if not isinstance(table, dict) or not table:
+        problems.append(f"{key}.methods: must be a table of method = [strengths], got {table!r}")
+        return []
+    pairs: list[tuple[str, float]] = []
+    for mode, given in table.items():
+        where = f"{at}.{mode}" if at.endswith(".methods") else at
+        if not _applicable(mode, reward_cls, methods, where, problems):
+            continue
+        method = methods[mode]
+        if method.strength_setting() != "reward_weight" and (
+            not protocol or "methods" not in entry
+        ):
             problems.append(
-                f"{key}.methods: must be a table of method = [strengths], got {table!r}"
+                f"{where}: {mode!r}'s strength is {method.strength_name}, not lambda; give it "
+                f"as methods = {{ {mode} = [...] }} with finetune_steps (a matrix without it "
+                f"trains every cell from scratch with the reward term of weight lambda)"
             )
-            return []
-        pairs: list[tuple[str, float]] = []
-        for mode, given in table.items():
-            if not _applicable(mode, reward_cls, methods, f"{key}.methods.{mode}", problems):
-                continue
-            values = given if isinstance(given, list) else [given]
-            strengths = _number_list({mode: values}, mode, problems, f"{key}.methods")
-            method = methods[mode]
-            whole = isinstance(method.strength_option(1.5), int)  # an int option
-            if whole and not all(v >= 1 and float(v).is_integer() for v in strengths):
-                problems.append(
-                    f"{key}.methods.{mode}: {method.strength_name} must be whole numbers >= 1, "
-                    f"got {given!r}"
-                )
-                continue
-            pairs += [(mode, v) for v in strengths]
-        return pairs
+            continue
+        values = given if isinstance(given, list) else [given]
+        strengths = _number_list({mode: values}, mode, problems, f"{key}.methods")
+        whole = isinstance(method.strength_option(1.5), int)  # an int option
+        if whole and not all(v >= 1 and float(v).is_integer() for v in strengths):
+            problems.append(
+                f"{key}.methods.{mode}: {method.strength_name} must be whole numbers >= 1, "
+                f"got {given!r}"
+            )
+            continue
+        pairs += [(mode, v) for v in strengths]
+    return pairs
+
+
+def _translated(
+    entry: dict[str, Any],
+    key: str,
+    matrix: dict[str, Any],
+    reward_cls: Any,
+    problems: list[str],
+) -> dict[str, list[float]] | None:
+    """The ``methods`` table of an entry written in the 0.1 dialect: each of its ``modes``
+    (``mode``, else ``matrix.modes``, else the reward's ``default_method``) at each of its
+    ``lambdas`` (``lambda``, else ``matrix.lambdas``, else the reward's ``default_lambda``);
+    the keys used are deprecated, with the table to write instead. None: a problem is
+    reported."""
     modes = entry.get("modes", [entry["mode"]] if "mode" in entry else matrix.get("modes"))
     if modes is None:
-        modes = [reward_cls.default_mode]
+        modes = [reward_cls.default_method]
     if not isinstance(modes, list) or not all(isinstance(m, str) for m in modes):
         problems.append(f"{key}.modes: must be a list of strings, got {modes!r}")
-        modes = []
-    modes = [m for m in modes if _applicable(m, reward_cls, methods, f"{key}.modes", problems)]
-    for mode in modes:
-        if methods[mode].strength_setting() != "reward_weight":
-            problems.append(
-                f"{key}.modes: {mode!r}'s strength is {methods[mode].strength_name}, not "
-                f"lambda; give it as methods = {{ {mode} = [...] }} with finetune_steps"
-            )
+        return None
     if "lambdas" in entry:
         lambdas = _number_list(entry, "lambdas", problems, key)
     elif "lambda" in entry:
@@ -970,8 +1047,18 @@ def _sweep(
     elif "lambdas" in matrix:
         lambdas = _number_list(matrix, "lambdas", problems, "matrix")
     else:
-        lambdas = [reward_cls.default_lambda]
-    return [(mode, lam) for mode in modes for lam in lambdas]
+        lambdas = [float(reward_cls.default_lambda)]
+    if not lambdas:
+        return None
+    table = {mode: lambdas for mode in modes}
+    used = [f"{key}.{k}" for k in OLD_REWARD_KEYS if k in entry]
+    used += [f"matrix.{k}" for k in ("modes", "lambdas") if k in matrix]
+    if used:
+        methods = ", ".join(f"{m} = [{', '.join(f'{v:g}' for v in s)}]" for m, s in table.items())
+        deprecations.warn(
+            deprecations.renamed(" and ".join(used), f"{key}.methods = {{ {methods} }}")
+        )
+    return table
 
 
 def _applicable(

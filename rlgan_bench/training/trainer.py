@@ -41,6 +41,7 @@ from rlgan_bench.training.callbacks import TRAINER_PLUGINS
 from rlgan_bench.training.callbacks.metrics_log import TrainingDiverged
 from rlgan_bench.training.context import CHECKPOINT_FILE, RunContext
 from rlgan_bench.training.meter import StepMeter
+from rlgan_bench.training.method_strength import check_tilt
 from rlgan_bench.training.precision import MixedPrecision
 from rlgan_bench.training.progress import TrainProgress
 
@@ -50,7 +51,8 @@ GRID_SAMPLES = 64
 @dataclass(frozen=True)
 class RewardSchedule:
     """When and how strongly the reward acts, resolved from the config and the reward's
-    defaults (see TrainConfig and Reward.schedule)."""
+    defaults (see TrainConfig and Reward.schedule); the tilt is the run's own (the strength of
+    reward-weighted), never a reward's default."""
 
     start: int = 0
     warmup: int = 0
@@ -69,7 +71,7 @@ class RewardSchedule:
             start=steps("reward_start", config.reward_start),
             warmup=steps("reward_warmup", config.reward_warmup),
             anchor=number("reward_anchor", config.reward_anchor),
-            tilt=number("reward_tilt", config.reward_tilt),
+            tilt=float(config.reward_tilt or 0.0),
         )
 
 
@@ -154,21 +156,22 @@ class Trainer:
         component = self.host.get("rewards", config.reward or "")
         reward_cls = component.obj
         reward = reward_cls(**config.reward_params)
-        mode_name = config.mode or reward_cls.default_mode
+        mode_name = config.mode or reward_cls.default_method
         method_component = self.host.get("methods", mode_name)
         mode_cls = method_component.obj
         provider = f"{component.provider.name} {component.provider.version}"
         if not mode_cls.trains:
             raise ConfigError(
                 f"method {mode_name!r} does not train: it selects samples of a base; use it in a "
-                f"matrix with finetune_steps (docs/protocol.md), or --mode backprop, reinforce, "
-                f"ppo, critic or reward-weighted"
+                f"matrix with finetune_steps (docs/protocol.md), or --method backprop, "
+                f"reinforce, ppo, critic or reward-weighted"
             )
         if mode_cls.needs_differentiable_reward and not reward_cls.differentiable:
             raise ConfigError(
                 f"reward {reward_cls.name!r} (from {provider}) is not differentiable, so it cannot "
-                f"be used with --mode {mode_name}; use --mode reinforce, ppo or critic"
+                f"be used with --method {mode_name}; use --method reinforce, ppo or critic"
             )
+        check_tilt(mode_cls, config.reward_tilt)  # only the tilt's own method tilts
         reward.setup(self.device, self.shape.image_size, self.shape.channels)
         self.compute.count_reward(reward)  # every image any method scores with it counts
         self.mode = mode_cls(reward, provider, **config.mode_params)
@@ -176,10 +179,10 @@ class Trainer:
         self.schedule = RewardSchedule.resolve(config, reward_cls.schedule)
         self.resolved |= {
             "schedule": self.schedule.__dict__,
-            "mode": mode_name,
+            "method": mode_name,
             "reward_weight": self.reward_weight,
             "reward_params": reward.config,
-            "mode_params": self.mode.config,
+            "method_params": self.mode.config,
             # what the method's strength is and what it set (λ, the tilt or its option)
             "strength": {
                 "name": mode_cls.strength_name,

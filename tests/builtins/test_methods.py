@@ -99,7 +99,7 @@ def test_black_box_reward_in_backprop_mode_is_refused(tmp_path):
     with pytest.raises(ConfigError) as info:
         Trainer(tiny_config(reward="jpeg", mode="backprop"), tmp_path / "r")
     assert "'jpeg'" in str(info.value) and "rlgan-bench" in str(info.value)
-    assert "--mode reinforce" in str(info.value)
+    assert "--method reinforce" in str(info.value)
 
 
 @pytest.mark.parametrize("mode", ["reinforce", "ppo", "critic"])
@@ -132,17 +132,24 @@ def test_mode_options_are_checked():
         get_mode("dpo")
 
 
-def test_reward_schedule_defaults_come_from_the_reward():
+def test_reward_schedule_defaults_come_from_the_reward_but_never_the_tilt():
     from rlgan_bench.core.config import TrainConfig
     from rlgan_bench.training.trainer import RewardSchedule
 
+    # a 0.1 reward's reward_tilt is ignored: only the run's own (reward-weighted's β) tilts
     defaults = {"reward_start": 0.5, "reward_warmup": 0.1, "reward_tilt": 2.0}
     resolved = RewardSchedule.resolve(TrainConfig(steps=1000), defaults)
-    assert (resolved.start, resolved.warmup, resolved.tilt, resolved.anchor) == (500, 100, 2.0, 0)
+    assert (resolved.start, resolved.warmup, resolved.tilt, resolved.anchor) == (500, 100, 0, 0)
     explicit = RewardSchedule.resolve(
-        TrainConfig(steps=1000, reward_start=7, reward_tilt=0), defaults
+        TrainConfig(steps=1000, reward_start=7, reward_tilt=3.0), defaults
     )
-    assert (explicit.start, explicit.tilt) == (7, 0.0)
+    assert (explicit.start, explicit.tilt) == (7, 3.0)
+
+
+def test_only_the_tilts_own_method_tilts_the_critics_real_data(tmp_path):
+    with pytest.raises(ConfigError, match="only the method reward-weighted does"):
+        Trainer(tiny_config(reward="brightness", reward_tilt=1.0), tmp_path / "backprop")
+    assert not (tmp_path / "backprop").exists()
 
 
 def test_tilted_critic_batches_favour_high_reward_images(tmp_path):

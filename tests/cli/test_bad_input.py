@@ -32,7 +32,7 @@ def assert_one_line_error(result, expected):
         # the command line's errors name its flags
         (["--reward", "classifier", "--lambda", "nan"], "--lambda must be a finite number >= 0"),
         (["--reward", "classifier", "--lambda", "inf"], "--lambda must be a finite number >= 0"),
-        (["--reward", "brightness", "--reward-tilt", "nan"], "--reward-tilt must be a finite"),
+        (["--reward", "brightness", "--strength", "nan"], "--strength must be a finite"),
         (["--reward", "brightness", "--reward-anchor", "-inf"], "--reward-anchor must be a finite"),
         (["--ema-decay", "nan"], "--ema-decay must be a number in [0, 1), got nan"),
         (["--steps", "0"], "--steps must be a positive integer, got 0"),
@@ -47,7 +47,7 @@ def assert_one_line_error(result, expected):
         ),
         (["--backbone-param", "lr=inf"], "hyperparameter lr=inf must be a finite number >= 0"),
         (
-            ["--reward", "brightness", "--mode", "reinforce", "--mode-param", "sigma=nan"],
+            ["--reward", "brightness", "--method", "reinforce", "--method-param", "sigma=nan"],
             "mode 'reinforce' option sigma=nan is not a finite number",
         ),
         (
@@ -57,8 +57,8 @@ def assert_one_line_error(result, expected):
         (["--reward", "classifier", "--reward-param", "target=12"], "a digit 0-9, got 12"),
         # options that only a reward reads say so instead of being ignored
         (
-            ["--reward-tilt", "1", "--mode-param", "sigma=0.1"],
-            "without --reward, --mode-param, --reward-tilt would have no effect",
+            ["--strength", "1", "--method-param", "sigma=0.1"],
+            "without --reward, --method-param, --strength would have no effect",
         ),
         (["--reward-start", "0"], "without --reward, --reward-start would have no effect"),
     ],
@@ -100,15 +100,15 @@ name = "none"
 [[matrix.rewards]]
 name = "classifier"
 params = {{ {params} }}
-lambdas = [{lambdas}]
+methods = {{ backprop = [{lambdas}] }}
 """
 
 
 @pytest.mark.parametrize(
     "keys,expected",
     [
-        ({"lambdas": "nan"}, "matrix.rewards[1].lambdas: must be a non-empty list of finite"),
-        ({"lambdas": "1.0, inf"}, "matrix.rewards[1].lambdas: must be a non-empty list of finite"),
+        ({"lambdas": "nan"}, "matrix.rewards[1].methods.backprop: must be a non-empty list of"),
+        ({"lambdas": "1.0, inf"}, "matrix.rewards[1].methods.backprop: must be a non-empty list"),
         ({"run": "reward_tilt = nan"}, "run: reward_tilt must be a finite number >= 0, got nan"),
         ({"run": "ema_decay = inf"}, "run: ema_decay must be a number in [0, 1), got inf"),
         ({"run": "reward_warmup = 2.0"}, "run: reward_warmup must be a non-negative integer"),

@@ -20,9 +20,17 @@ from rlgan_bench.matrix.spec import EvalSettings
 NEGATED = {"no_amp": "amp"}
 #: options whose value maps onto an evaluation option of another name
 EVAL_ALIASES = {"raw": ("generator", {False: "ema", True: "raw"})}
-#: options of the commands that are not training fields or evaluation options
+#: options of the commands that are not training fields or evaluation options (a strength is
+#: written into the field its method says; the old names of --method and --method-param)
 NOT_SETTINGS = {
-    "train": {"out_dir", "resume", "quiet"},
+    "train": {
+        "out_dir",
+        "resume",
+        "quiet",
+        "strength",
+        "deprecated_mode",
+        "deprecated_mode_params",
+    },
     "eval": {"run_dir", "as_json", "save_samples", "baseline"},
 }
 

@@ -4,6 +4,7 @@ its samples); the settings each method may and may not touch; the bad inputs."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from typing import ClassVar
@@ -163,10 +164,20 @@ def test_a_method_that_does_not_apply_is_one_line_before_anything_trains(rewards
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_methods_need_the_base_protocol(host):
-    raw = matrix(BRIGHTNESS_SWEEP)
+def test_only_lambda_methods_train_from_scratch(host):
+    """Without finetune_steps every cell trains from scratch with the reward term of weight λ:
+    best-of-n (its strength N) and an anchor need the base protocol."""
+    raw = matrix(copy.deepcopy(BRIGHTNESS_SWEEP))
     del raw["matrix"]["finetune_steps"]
-    with pytest.raises(ConfigError, match="methods: needs \\[matrix\\] finetune_steps"):
+    with pytest.raises(ConfigError, match="methods.best-of-n: 'best-of-n''s strength is n"):
+        build_matrix(raw, host)
+    raw["matrix"]["rewards"][0]["methods"] = {"backprop": [0.0, 3.0]}
+    assert [c.id for c in build_matrix(raw, host).cells] == [
+        "dcgan__brightness__backprop__lam0__seed0",
+        "dcgan__brightness__backprop__lam3__seed0",
+    ]
+    raw["matrix"]["rewards"][0]["anchors"] = [0.1]
+    with pytest.raises(ConfigError, match="anchors: needs \\[matrix\\] finetune_steps"):
         build_matrix(raw, host)
 
 

@@ -90,7 +90,7 @@ def test_every_problem_is_listed_with_its_key():
     raw = tiny_matrix(
         rewards=[
             {"name": "nope"},
-            {"name": "jpeg", "modes": ["backprop"]},
+            {"name": "jpeg", "methods": {"backprop": [1.0]}},
             {"name": "classifier", "params": {"targett": 7}},
         ],
         backbones=("dcgan", "stylegan"),
@@ -105,7 +105,7 @@ def test_every_problem_is_listed_with_its_key():
         "run:",
         "matrix.backbones[1]",
         "matrix.rewards[0].name",
-        "matrix.rewards[1].modes",
+        "matrix.rewards[1].methods.backprop",
         "matrix.rewards[2].params",
     ):
         assert expected in message, (expected, message)
@@ -151,7 +151,9 @@ def test_dry_run_into_a_pipe_is_one_whole_line_per_cell():
 def test_run_records_cells_and_skips_them_on_rerun(tmp_path):
     config = write_toml(
         tmp_path / "m.toml",
-        tiny_matrix(rewards=[{"name": "none"}, {"name": "brightness", "lambdas": [0.5]}]),
+        tiny_matrix(
+            rewards=[{"name": "none"}, {"name": "brightness", "methods": {"backprop": [0.5]}}]
+        ),
     )
     out = tmp_path / "out"
     args = ["run", str(config), "--out", str(out), "--device", "cpu", "--quiet"]
@@ -272,17 +274,17 @@ def test_ray_executor_on_a_local_instance(tmp_path):
     assert (tmp_path / "ray" / "cells" / matrix.cells[0].id / "result.json").exists()
 
 
-def test_steps_override_beats_backbone_tables_and_mode_params_merge():
+def test_steps_override_beats_backbone_tables_and_method_params_merge():
     raw = tiny_matrix(
-        rewards=[{"name": "jpeg", "modes": ["reinforce"], "mode_params": {"sigma": 0.2}}],
+        rewards=[{"name": "jpeg", "methods": {"reinforce": 0.01}, "method_params": {"sigma": 0.2}}],
         backbones=(),
     )
-    raw["matrix"]["backbones"] = [{"name": "dcgan", "steps": 9, "mode_params": {"group": 4}}]
+    raw["matrix"]["backbones"] = [{"name": "dcgan", "steps": 9, "method_params": {"group": 4}}]
     cell = build_matrix(raw, get_host(), overrides={"steps": 3}).cells[0]
     assert cell.train.steps == 3
-    assert cell.train.mode_params == {"group": 4, "sigma": 0.2}
-    raw["matrix"]["rewards"][0]["mode_params"] = {"sigmaa": 1}
-    with pytest.raises(ConfigError, match="mode_params: mode 'reinforce' has no option sigmaa"):
+    assert cell.train.method_params == {"group": 4, "sigma": 0.2}
+    raw["matrix"]["rewards"][0]["method_params"] = {"sigmaa": 1}
+    with pytest.raises(ConfigError, match="method_params: method 'reinforce' has no option sigmaa"):
         build_matrix(raw, get_host())
 
 
@@ -298,7 +300,9 @@ def test_a_cell_trained_with_other_settings_is_not_scored_as_this_one(tmp_path):
 def test_backbone_hyperparameters_make_their_own_cells_and_baselines():
     from rlgan_bench.matrix.runner import baseline_label
 
-    raw = tiny_matrix(rewards=[{"name": "none"}, {"name": "brightness", "lambdas": [0.5]}])
+    raw = tiny_matrix(
+        rewards=[{"name": "none"}, {"name": "brightness", "methods": {"backprop": [0.5]}}]
+    )
     raw["run"]["backbone_params"] = {"critic_steps": 2}
     raw["matrix"]["backbones"] = ["dcgan", {"name": "dcgan", "backbone_params": {"lr": 1e-3}}]
     cells = build_matrix(raw, get_host()).cells

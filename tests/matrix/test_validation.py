@@ -90,19 +90,19 @@ def assert_refused(tmp_path, text: str, expected: str, *args: str) -> str:
         ),
         # the method's options as each cell merges them: [run] < backbone table < reward entry
         (
-            {"run": "mode_params = { sigma = 0.05 }"},
-            "run.mode_params: mode 'backprop' has no option sigma; its options: none",
+            {"run": "method_params = { sigma = 0.05 }"},
+            "run.method_params: mode 'backprop' has no option sigma; its options: none",
         ),
         (
             {
-                "backbones": '{ name = "dcgan", mode_params = { group = 2.5 } }',
+                "backbones": '{ name = "dcgan", method_params = { group = 2.5 } }',
                 "reward": "jpeg",
             },
-            "matrix.backbones[0].mode_params: mode 'reinforce' option group=2.5 is not an int",
+            "matrix.backbones[0].method_params: mode 'reinforce' option group=2.5 is not an int",
         ),
         (
-            {"reward": "jpeg", "entry": 'mode_params = { sigma = "wide" }'},
-            "matrix.rewards[1].mode_params: mode 'reinforce' option sigma='wide' is not a float",
+            {"reward": "jpeg", "entry": 'method_params = { sigma = "wide" }'},
+            "matrix.rewards[1].method_params: mode 'reinforce' option sigma='wide' is not a float",
         ),
         # keep_best = "audit" needs an audit that applies to the reward (the trainer's check)
         (
@@ -151,13 +151,13 @@ def test_run_options_every_cell_would_refuse_are_refused_first(tmp_path, args, e
 
 def test_a_problem_of_many_cells_is_said_once_and_the_fixed_file_validates(tmp_path):
     text = matrix_text(
-        run="mode_params = { sigma = 0.05 }",
+        run="method_params = { sigma = 0.05 }",
         backbones='"dcgan", "wgan-gp"',
-        entry="lambdas = [0.1, 1.0]",
+        entry="methods = { backprop = [0.1, 1.0] }",
     )
-    assert_refused(tmp_path, text, "run.mode_params: mode 'backprop' has no option sigma")
+    assert_refused(tmp_path, text, "run.method_params: mode 'backprop' has no option sigma")
     fixed = tmp_path / "fixed.toml"
-    fixed.write_text(text.replace("mode_params = { sigma = 0.05 }", ""))
+    fixed.write_text(text.replace("method_params = { sigma = 0.05 }", ""))
     result = CliRunner().invoke(cli, ["run", str(fixed), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "6 cells" in result.output
@@ -188,16 +188,16 @@ def test_a_method_option_out_of_its_declared_range_is_refused():
         "run": {"steps": 2},
         "matrix": {
             "rewards": [
-                {"name": "brightness", "modes": ["tempered"], "mode_params": {"q": 0.9}},
+                {"name": "brightness", "methods": {"tempered": 1.0}, "method_params": {"q": 0.9}},
             ]
         },
     }
     assert len(build_matrix(raw, host).cells) == 1
-    raw["matrix"]["rewards"][0]["mode_params"] = {"q": 1.5}
+    raw["matrix"]["rewards"][0]["method_params"] = {"q": 1.5}
     with pytest.raises(ConfigError) as info:
         build_matrix(raw, host)
     assert str(info.value) == (
-        "<config>: matrix.rewards[0].mode_params: mode 'tempered' option q must be in (0, 1], "
+        "<config>: matrix.rewards[0].method_params: mode 'tempered' option q must be in (0, 1], "
         "got 1.5"
     )
 
@@ -240,10 +240,10 @@ def test_a_built_in_methods_option_out_of_range_is_refused_before_any_cell(tmp_p
     text = (
         '[run]\nsteps = 10\n[matrix]\nbackbones = ["dcgan"]\nseeds = [0]\nfinetune_steps = 5\n'
         '[[matrix.rewards]]\nname = "jpeg"\nmethods = { reinforce = [0.01] }\n'
-        "mode_params = { sigma = -1.0 }\n"
+        "method_params = { sigma = -1.0 }\n"
     )
     assert_refused(
         tmp_path,
         text,
-        "matrix.rewards[0].mode_params: method 'reinforce' option sigma must be > 0, got -1.0",
+        "matrix.rewards[0].method_params: method 'reinforce' option sigma must be > 0, got -1.0",
     )

@@ -1,6 +1,6 @@
 """Two image-statistics rewards: mirror symmetry and sharpness.
 
-Both are differentiable, so they work with ``--mode backprop`` (the gradient of the reward flows
+Both are differentiable, so they work with ``--method backprop`` (the gradient of the reward flows
 through the images into the generator). Images arrive as (N, C, H, W) in [-1, 1].
 """
 
@@ -36,7 +36,7 @@ class Symmetry(Reward):
     differentiable = True
     params = {"axis": "vertical", "metric": "correlation", "eps": 1e-3}
     description = "mirror symmetry of the image (left-right by default)"
-    default_mode = "backprop"
+    default_method = "backprop"
     default_lambda = 0.1
 
     def __init__(self, **params: Any) -> None:
@@ -73,7 +73,7 @@ class Sharpness(Reward):
     differentiable = True
     params = {"log_scale": True}
     description = "variance of the Laplacian (edge contrast)"
-    default_mode = "backprop"
+    default_method = "backprop"
     default_lambda = 0.05
 
     def score(self, images: Tensor) -> Tensor:

@@ -41,10 +41,10 @@ class ClassifierReward(Reward):
     name = "classifier"
     description = "semantics: log p(target digit) under the shipped robust reward classifier"
     params = {"target": 7, "form": "clipped-logprob", "cap": 0.9, "net": "robust"}
-    default_mode = "backprop"
+    default_method = "backprop"
     default_lambda = 1.0
-    # fine-tune the GAN of the first half; the tilted critic asks for real-looking targets
-    schedule = {"reward_start": 0.5, "reward_warmup": 0.067, "reward_tilt": 1.0}
+    # from scratch, the reward fine-tunes the GAN of the first half
+    schedule = {"reward_start": 0.5, "reward_warmup": 0.067}
     model_files = ("digit-reward-classifier", "digit-plain-classifier")
     #: ``target`` is a digit class: evaluation reports its share, the gauge measures within it
     target_class_param = "target"

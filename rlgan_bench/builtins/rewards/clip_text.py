@@ -35,11 +35,9 @@ class ClipReward(Reward):
     name = "clip"
     description = "text alignment: cosine(image, prompt) under a CLIP model"
     params = {"prompt": "a handwritten seven", "model": "digits-clip-main", "cap": 1.0}
-    default_mode = "backprop"
+    default_method = "backprop"
     default_lambda = 1.0
-    # cosines of matching and other captions differ by ~0.7: tilt 5 weights matching images
-    # ~30x, the critic then asks for real images that fit the prompt
-    schedule = {"reward_start": 0.5, "reward_warmup": 0.067, "reward_tilt": 5.0}
+    schedule = {"reward_start": 0.5, "reward_warmup": 0.067}
     model_files = MODELS
 
     @classmethod

@@ -17,7 +17,7 @@ class Diversity(Reward):
     name = "diversity"
     description = "variety: mean pairwise cosine distance of the batch's features"
     params = {"features": "digit-net"}
-    default_mode = "backprop"
+    default_method = "backprop"
     default_lambda = 0.1
     model_files = ("digit-reward-classifier",)
 

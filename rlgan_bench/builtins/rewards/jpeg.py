@@ -1,5 +1,6 @@
 """``jpeg``: compressibility, minus the JPEG size of each image in kB (DDPO's
-jpeg_compressibility). A black box: optimise it with ``reinforce``, ``ppo`` or ``critic``."""
+jpeg_compressibility). A black box: optimise it with ``reinforce``, ``ppo``, ``critic``,
+``reward-weighted`` or ``best-of-n``."""
 
 from __future__ import annotations
 
@@ -13,12 +14,10 @@ class JPEGCompressibility(Reward):
     differentiable = False
     description = "compressibility: minus the JPEG size (kB) at the given quality"
     params = {"quality": 95}
-    default_mode = "reinforce"
+    default_method = "reinforce"
+    # the policy gradient is kept small, as larger lambdas blank the images (docs/rewards.md)
     default_lambda = 0.01
-    # JPEG sizes of real digits spread little (std 0.03 kB): tilt 30 keeps ~40 effective
-    # images, mostly ones and thin digits, for the critic; the policy gradient is kept small,
-    # as larger lambdas blank the images (measured in docs/rewards.md)
-    schedule = {"reward_start": 0.5, "reward_warmup": 0.067, "reward_tilt": 30.0}
+    schedule = {"reward_start": 0.5, "reward_warmup": 0.067}
 
     def score(self, images: Tensor) -> Tensor:
         return -jpeg_kilobytes(images, self.config["quality"])
