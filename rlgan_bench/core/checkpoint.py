@@ -30,12 +30,10 @@ def save(
     noise_rng: torch.Generator,
     mode=None,
     reference=None,
-    opt_inner=None,
     compute=None,
     method_rng: torch.Generator | None = None,
 ) -> None:
-    """``opt_inner``: the optimiser of a method's inner updates (PPO's), saved as ``opt_inner``
-    when the run has one; runs without one write no such key. ``compute``: the run's
+    """``compute``: the run's
     :class:`~rlgan_bench.core.calls.CallCounter`, saved as ``compute`` (its counts so far)."""
     state: dict[str, Any] = {
         "step": step,
@@ -55,8 +53,6 @@ def save(
         "mode": mode.state_dict() if mode is not None else {},
         "reference": reference.state_dict() if reference is not None else {},
     }
-    if opt_inner is not None:
-        state["opt_inner"] = opt_inner.state_dict()
     if compute is not None:
         state["compute"] = compute.state_dict()
     if method_rng is not None:  # the method's own stream (runs with a reward)
@@ -87,12 +83,12 @@ def restore(
     data_rng: torch.Generator,
     noise_rng: torch.Generator,
     mode=None,
-    opt_inner=None,
     compute=None,
     method_rng: torch.Generator | None = None,
 ) -> None:
-    """A checkpoint without ``opt_inner`` (written before runs had one) leaves ``opt_inner``
-    as it is: fresh; one without ``compute`` marks the counts incomplete."""
+    """A checkpoint without ``compute`` marks the counts incomplete. The ``opt_inner`` of
+    older PPO checkpoints (the inner epochs' Adam before 0.2) is not read: the inner steps
+    keep no state now (:mod:`rlgan_bench.training.inner_steps`)."""
     generator.load_state_dict(state["generator"])
     critic.load_state_dict(state["critic"])
     ema.load_state_dict(state["ema_generator"])
@@ -107,8 +103,6 @@ def restore(
     noise_rng.set_state(rng["noise"].cpu())
     if mode is not None:
         mode.load_state_dict(state.get("mode", {}))
-    if opt_inner is not None and "opt_inner" in state:
-        opt_inner.load_state_dict(state["opt_inner"])
     if compute is not None:
         compute.load_state_dict(state.get("compute"))
     if method_rng is not None and "method" in rng:  # (older checkpoints: left as seeded)

@@ -40,6 +40,7 @@ from rlgan_bench.training.batches import RealBatches, checked_weights, effective
 from rlgan_bench.training.callbacks import TRAINER_PLUGINS
 from rlgan_bench.training.callbacks.metrics_log import TrainingDiverged
 from rlgan_bench.training.context import CHECKPOINT_FILE, RunContext
+from rlgan_bench.training.inner_steps import PreconditionedSteps
 from rlgan_bench.training.meter import StepMeter
 from rlgan_bench.training.method_strength import check_tilt
 from rlgan_bench.training.precision import MixedPrecision
@@ -224,7 +225,11 @@ class Trainer:
         ema = copy.deepcopy(generator).requires_grad_(False)  # the loaded generator, if any
         self.compute.count_generator(generator)  # after the EMA's copy: it only draws grids
         opt_g, opt_d = backbone.optimizers(generator, critic)
-        opt_inner = _like(opt_g) if self.mode is not None and self.mode.inner_optimizer else None
+        opt_inner = (
+            PreconditionedSteps(opt_g)
+            if self.mode is not None and self.mode.inner_optimizer
+            else None
+        )
         data_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
         noise_rng = torch.Generator(device=device).manual_seed(config.seed + 2)
         grid_latents = backbone.sample_latent(
@@ -244,8 +249,6 @@ class Trainer:
             mode=self.mode,
             compute=self.compute,
         )
-        if opt_inner is not None:  # only then: other runs' checkpoints keep their keys
-            training_state["opt_inner"] = opt_inner
         context = None
         if self.mode is not None:  # the method's own stream: only runs with one save it
             method_rng = torch.Generator(device=device).manual_seed(config.seed + 4)
@@ -476,13 +479,6 @@ def _reward_weight(given: float | None, reward: type[Any], method: type[Method])
             f"{method.strength_name}, which sets {method.strength_setting()})"
         )
     return 0.0
-
-
-def _like(optimizer: torch.optim.Optimizer) -> torch.optim.Optimizer:
-    """A new optimiser of the class and settings of ``optimizer`` (its defaults and each param
-    group's), over the same parameters, with fresh state."""
-    groups = [dict(group, params=list(group["params"])) for group in optimizer.param_groups]
-    return type(optimizer)(groups, **optimizer.defaults)
 
 
 def _provider_record(provider: Any) -> dict[str, Any]:

@@ -22,10 +22,14 @@ them (docs/rewards.md). How far a step moves the policy grows with the generator
 The first epoch is the ordinary generator update (adversarial loss + lambda * clipped
 surrogate, ratio exactly 1); the trainer then calls :meth:`extra_updates` for the remaining
 ``epochs - 1`` updates of ``lambda * surrogate`` on the same latents, samples and advantages.
-Those inner epochs step an optimiser of their own (``inner_optimizer``: the generator's class
-and settings, its own state, saved in checkpoints as ``opt_inner``), not the generator's
-optimiser: with it, they would replay the adversarial gradient held in its momentum, and
-their own gradients would enter the next adversarial updates' moments.
+Those inner epochs (``inner_optimizer``) do not step the generator's optimiser: its momentum
+would replay the adversarial gradient, and their gradients would enter the next adversarial
+updates' moments. Nor an Adam of their own (as before 0.2): Adam's step ignores the gradient's
+scale, so lambda did nothing and three inner steps per step at the full learning rate on the
+surrogate alone knocked the generator off the data at every lambda (measured:
+:mod:`rlgan_bench.training.inner_steps`). They take the step the generator's optimiser would
+take for their gradient, scaled by its second moments, which they do not change; so lambda
+weighs the reward against the adversarial loss in the inner epochs as in the first.
 
 Logged per step (metrics.jsonl ``ppo_approx_kl``, ``ppo_clipfrac``): DDPO's statistics of the
 clipped ratio ``r``, measured before each inner update and averaged over the inner epochs
