@@ -1,5 +1,6 @@
-"""Copy a results directory's reports and result records into leaderboards/NAME (no
-checkpoints or run folders: what a reader needs to check the numbers, small enough for git).
+"""Copy a results directory's reports, result records, sample grids and training logs into
+leaderboards/NAME (no checkpoints or run folders: what a reader needs to check the numbers,
+small enough for git).
 The reports are titled with the board's name (NAME), not the results directory's.
 
     python scripts/publish_leaderboard.py RESULTS_DIR leaderboards/NAME
@@ -35,9 +36,12 @@ def publish(results: Path, target: Path, name: str | None = None) -> None:
         cell = target / "cells" / record.parent.name
         cell.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(record, cell / "result.json")
-        grid = record.parent / "run" / "samples.png"
-        if grid.exists():
-            shutil.copyfile(grid, cell / "samples.png")
+        # the sample grid to look at, and the training log (the reward curve, a method's
+        # own statistics such as ppo's clipfrac) that the docs quote
+        for name in ("samples.png", "metrics.jsonl"):
+            source = record.parent / "run" / name
+            if source.exists():
+                shutil.copyfile(source, cell / name)
 
 
 def retitle_board(board: Path, name: str) -> None:

@@ -13,6 +13,7 @@ def results(folder, cells):
         (folder / "cells" / cell / "run").mkdir(parents=True)
         (folder / "cells" / cell / "result.json").write_text(f'{{"cell": "{cell}"}}')
         (folder / "cells" / cell / "run" / "samples.png").write_bytes(b"png")
+        (folder / "cells" / cell / "run" / "metrics.jsonl").write_text('{"step": 25}\n')
         (folder / "cells" / cell / "run" / "checkpoint.pt").write_bytes(b"weights")
     (folder / "report.md").write_text(f"{len(cells)} cells")
     return folder
@@ -25,6 +26,8 @@ def test_a_republished_board_drops_the_cells_the_new_run_lacks(tmp_path):
     assert sorted(p.name for p in (board / "cells").iterdir()) == ["b", "c"]
     assert (board / "report.md").read_text() == "2 cells"
     assert (board / "cells" / "c" / "samples.png").is_file()
+    # the training log the docs quote (reward curves, ppo's statistics) travels with it
+    assert (board / "cells" / "c" / "metrics.jsonl").read_text() == '{"step": 25}\n'
     assert not list(board.rglob("checkpoint.pt"))  # weights are not published
 
 

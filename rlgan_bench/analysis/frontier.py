@@ -322,6 +322,9 @@ class SeedValues:
     fid_cost_vs_control: float | None = None
     precision_drop_vs_control: float | None = None
     recall_drop_vs_control: float | None = None
+    #: the gains against the control of the same base, on the same latents (None without one)
+    verified_vs_control: float | None = None
+    claimed_vs_control: float | None = None
     #: the hacking verdict's inputs: per-image reward and audit of the point's and base's
     #: samples (paired by latent), of the real held-out images, and of the positive control
     paired: PairedScores | None = None
@@ -361,6 +364,8 @@ class Point:
     fid_cost_vs_control: Estimate | None = None
     precision_drop_vs_control: Estimate | None = None
     recall_drop_vs_control: Estimate | None = None
+    verified_vs_control: Estimate | None = None
+    claimed_vs_control: Estimate | None = None
     #: the share of samples memorised (nearer a training image than held-out images are)
     memorised: Estimate | None = None
     #: the hacking verdict (:func:`rlgan_bench.analysis.hacking.judge_hacking`)
@@ -394,6 +399,11 @@ class Point:
                 return value
         return self.measure(name)
 
+    def gain(self, name: str, against_control: bool) -> Estimate | None:
+        """A gain (``verified``, ``claimed``) against the control when asked and measured,
+        else against the base: continued training alone moves some rewards."""
+        return self.cost(name, against_control)
+
     @property
     def fired(self) -> list[str]:
         return [flag.name for flag in self.flags if flag.fired]
@@ -420,6 +430,8 @@ class Point:
             "fid_cost_vs_control": est(self.fid_cost_vs_control),
             "precision_drop_vs_control": est(self.precision_drop_vs_control),
             "recall_drop_vs_control": est(self.recall_drop_vs_control),
+            "verified_vs_control": est(self.verified_vs_control),
+            "claimed_vs_control": est(self.claimed_vs_control),
             "memorised": est(self.memorised),
             "hacking": self.hacking.to_json() if self.hacking is not None else None,
             "flags": [flag.to_json() for flag in self.flags],
@@ -455,6 +467,13 @@ class Curve:
     #: set when the seeds do not tell this curve's best point from the one ranked above it
     #: (:mod:`rlgan_bench.analysis.separation`)
     not_distinguishable: str | None = None
+    #: ranked on gains and costs against the control (where measured)
+    against_control: bool = False
+
+    @property
+    def best_verified(self) -> Estimate | None:
+        """The verified gain of the best point, as the ranking read it."""
+        return self.best.gain("verified", self.against_control) if self.best else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -467,9 +486,8 @@ class Curve:
             "options": self.options,
             "rank": self.rank,
             "best": self.best.label if self.best is not None else None,
-            "best_verified": self.best.verified.mean
-            if self.best is not None and self.best.verified is not None
-            else None,
+            "best_verified": self.best_verified.mean if self.best_verified else None,
+            "against_control": self.against_control,
             "area": self.area,
             "unranked": self.unranked,
             "not_distinguishable": self.not_distinguishable,
@@ -581,6 +599,7 @@ class Frontier:
                     "best": c.best.label if c.best else None,
                     "area": c.area,
                     "unranked": c.unranked,
+                    "not_distinguishable": c.not_distinguishable,
                 }
                 for c in self.ranking
             ],
@@ -730,6 +749,7 @@ def _seed_values(cell: CellResult, section: RewardAudit, diversity: _Diversity) 
     variety = drift.get("within_class_diversity") or {}
     stderr = variety.get("stderr") or {}
     memo = section.memorisation
+    against = section.against_control
     memorised = None
     if memo is not None and memo.difference is not None and memo.stderr is not None:
         memorised = {
@@ -747,6 +767,10 @@ def _seed_values(cell: CellResult, section: RewardAudit, diversity: _Diversity) 
         precision_drop=_get(drift, "precision", "drop"),
         verified=_number(verified),
         claimed=_number(claimed),
+        verified_vs_control=_number(
+            against.verified.normalised if against and against.verified else None
+        ),
+        claimed_vs_control=_number(against.claimed.normalised if against else None),
         gap=gap,
         diversity=_ratio(diversity.of_run(cell, section), diversity.of_base(cell, section)),
         recall_drop=_get(drift, "recall", "drop"),
@@ -786,6 +810,8 @@ def _point(label: str, role: str, strength: float | None, values: list[SeedValue
         fid_cost_vs_control=pick(lambda v: v.fid_cost_vs_control),
         precision_drop_vs_control=pick(lambda v: v.precision_drop_vs_control),
         recall_drop_vs_control=pick(lambda v: v.recall_drop_vs_control),
+        verified_vs_control=pick(lambda v: v.verified_vs_control),
+        claimed_vs_control=pick(lambda v: v.claimed_vs_control),
         memorised=pick(lambda v: v.memorisation["share"] if v.memorisation else None),
         per_seed=values,
     )
@@ -986,34 +1012,40 @@ def rank_curves(curves: Sequence[Curve], budget: Budget, against_control: bool =
     """Set each curve's best point within ``budget``, its rank (1 = the highest best mean
     verified gain; equal gains share a rank), whether the seeds tell it from the curve ranked
     above (:mod:`~rlgan_bench.analysis.separation`) and its area (:func:`area_under`); costs
-    against the control where ``against_control`` and measured, else against the base."""
+    and gains against the control where ``against_control`` and measured, else against the
+    base."""
 
     def mean(point: Point, name: str) -> float | None:
         value = point.cost(name, against_control)
         return value.mean if value is not None else None
 
+    def gain(point: Point | None) -> float | None:
+        value = point.gain("verified", against_control) if point is not None else None
+        return value.mean if value is not None else None
+
     for curve in curves:
+        curve.against_control = against_control
         within = [
             p
             for p in curve.points
-            if p.verified is not None
+            if gain(p) is not None
             and budget.within(
                 mean(p, "fid_cost"), mean(p, "precision_drop"), mean(p, "recall_drop")
             )
         ]
         curve.best = max(
-            within, key=lambda p: p.verified.mean if p.verified else -math.inf, default=None
+            within, key=lambda p: -math.inf if (g := gain(p)) is None else g, default=None
         )
         area_points = [
-            (fid, p.verified.mean)
+            (fid, verified)
             for p in curve.points
             if (fid := mean(p, "fid_cost")) is not None
-            and p.verified is not None
+            and (verified := gain(p)) is not None
             and (precision := mean(p, "precision_drop")) is not None
             and precision <= budget.precision_drop
             and ((recall := mean(p, "recall_drop")) is None or recall <= budget.recall_drop)
         ]
-        has_gain = any(p.verified is not None for p in curve.points)
+        has_gain = any(gain(p) is not None for p in curve.points)
         curve.area = area_under(area_points, budget.fid_cost) if has_gain else None
         curve.rank = None
         if curve.best is None:
@@ -1027,32 +1059,35 @@ def rank_curves(curves: Sequence[Curve], budget: Budget, against_control: bool =
         else:
             curve.unranked = None
 
-    def best_gain(curve: Curve) -> float:
-        assert curve.best is not None and curve.best.verified is not None
-        return curve.best.verified.mean
-
     ranked = sorted(
-        (c for c in curves if c.best is not None and c.best.verified is not None),
-        key=lambda c: -best_gain(c),
+        (c for c in curves if gain(c.best) is not None), key=lambda c: -(gain(c.best) or 0.0)
     )
-    previous: tuple[float, int] | None = None  # (gain, rank) of the curve before
+    previous: tuple[float | None, int] | None = None  # (gain, rank) of the curve before
     for index, curve in enumerate(ranked):
-        gain = best_gain(curve)
-        curve.rank = previous[1] if previous is not None and previous[0] == gain else index + 1
-        previous = (gain, curve.rank)
+        best = gain(curve.best)
+        curve.rank = previous[1] if previous is not None and previous[0] == best else index + 1
+        previous = (best, curve.rank)
         curve.not_distinguishable = None
         if index > 0:
             above = ranked[index - 1]
-            gap = separation(_seed_gains(above.best), _seed_gains(curve.best))
+            gap = separation(
+                _seed_gains(above.best, against_control), _seed_gains(curve.best, against_control)
+            )
             if gap is not None and not gap.distinguishable:
                 curve.not_distinguishable = gap.describe(above.label)
 
 
-def _seed_gains(point: Point | None) -> dict[int, float]:
-    """A point's verified gain per seed."""
+def _seed_gains(point: Point | None, against_control: bool) -> dict[int, float]:
+    """A point's verified gain per seed (against the control where asked and measured)."""
     if point is None:
         return {}
-    return {v.seed: v.verified for v in point.per_seed if v.verified is not None}
+    gains = {}
+    for value in point.per_seed:
+        verified = value.verified_vs_control if against_control else None
+        verified = verified if verified is not None else value.verified
+        if verified is not None:
+            gains[value.seed] = verified
+    return gains
 
 
 def _curve_label(method: str, anchor: float, uses_real_data: bool, options: dict[str, Any]) -> str:
@@ -1262,6 +1297,19 @@ def _frontier(
             if measured is not None:
                 setattr(control, f"{name}_vs_control", Estimate.fixed(0.0, measured.n))
                 setattr(base, f"{name}_vs_control", Estimate.of([-v for v in measured.values]))
+        # the control's own gains against the base, read off any point of the same base
+        # (its gain against the base minus its gain against the control, same latents)
+        for name in ("verified", "claimed"):
+            of_base: dict[str | None, float] = {}
+            for value in every_seed:
+                mine, theirs = getattr(value, name), getattr(value, f"{name}_vs_control")
+                if mine is not None and theirs is not None:
+                    of_base.setdefault(value.base, mine - theirs)
+            if of_base:
+                gains = list(of_base.values())
+                setattr(control, name, Estimate.of(gains))
+                setattr(control, f"{name}_vs_control", Estimate.fixed(0.0, len(gains)))
+                setattr(base, f"{name}_vs_control", Estimate.of([-g for g in gains]))
     # the base is the first point of every curve: gains 0 at strength 0 (N = 1)
     for curve in curves:
         flag_points(curve, floors, base)

@@ -53,7 +53,7 @@ from rlgan_bench.core.defaults import EVAL_DEFAULTS, MATRIX_EVAL_SAMPLES
 from rlgan_bench.core.digits import is_digit_dataset
 from rlgan_bench.core.errors import ConfigError, RlganError
 from rlgan_bench.core.nets.shared import batched, cached_eval_net
-from rlgan_bench.core.records import Gain, RewardAudit, read_eval, write_eval
+from rlgan_bench.core.records import ControlGains, Gain, RewardAudit, read_eval, write_eval
 from rlgan_bench.core.runtime import resolve_device
 from rlgan_bench.evaluation.audits import applicable
 from rlgan_bench.evaluation.controls import (
@@ -439,9 +439,12 @@ def measure(
     calibrated: bool = False,
     extractor: str = EVAL_DEFAULTS["extractor"],
     fid_resize: str = EVAL_DEFAULTS["fid_resize"],
+    control: tuple[str, str | Path] | None = None,
 ) -> RewardAudit:
     """The ``reward_audit`` section of the run in ``run_dir`` against the lambda = 0 run in
-    ``baseline_dir`` (``None``: a ``no-baseline`` section).
+    ``baseline_dir`` (``None``: a ``no-baseline`` section); with ``control`` (the id and run
+    directory of the base's control), its gains against the control too
+    (``against_control``).
 
     ``calibrated``: for a cell of a base-protocol matrix (``baseline_dir`` its base): the same
     numbers, but no verdict from the hand-set :data:`THRESHOLDS` (``hacked`` null, the
@@ -560,6 +563,12 @@ def measure(
             + ": only the quality drift can flag it"
         )
     curves = curve_summary(read_jsonl(run.run_dir / "audit.jsonl"))
+    against_control = None
+    if control is not None:
+        against_control = control_gains(
+            control, host, device, samples, batch_size, seed, claimed, verified, primary,
+            reward_labels, params, lambda images: reward_scores(reward, images, device, batch_size),
+        )  # fmt: skip
     return RewardAudit(
         status="ok",
         definition=CALIBRATED_DEFINITION if calibrated else DEFINITION,
@@ -594,7 +603,49 @@ def measure(
         ),
         per_sample=per_sample,
         positive_control=positive,
+        against_control=against_control,
     )
+
+
+def control_gains(
+    control: tuple[str, str | Path],
+    host: Any,
+    device: torch.device,
+    samples: int,
+    batch_size: int,
+    seed: int,
+    claimed: Gain,
+    verified: Gain | None,
+    audit: Audit | None,
+    reward_labels: tuple[Any, ...],
+    params: dict[str, Any],
+    score: Any,
+) -> ControlGains:
+    """The run's claimed and verified gains against the control's samples of the same latents
+    (``claimed``, ``verified``: its gains against the base, whose ``after`` and spread they
+    keep). The control's values are computed once per control and reward (every point of a
+    base shares them)."""
+    cell, run_dir = control
+    images = generate(load_run(run_dir, host, device), samples, batch_size, seed, device)
+    as_float = images.float().div(127.5).sub(1.0)
+    reward_value = float(_once("reward", as_float, reward_labels, lambda: score(as_float)).mean())
+
+    def against(gain: Gain, before: float) -> Gain:
+        return _gain(
+            before,
+            float(gain.after) if gain.after is not None else math.nan,
+            gain.spread_real,
+            **{k: getattr(gain, k) for k in ("quantity", "audit", "description", "exact")},
+        )
+
+    audited = None
+    if audit is not None and verified is not None:
+        labels = (audit.name, _labels(params), str(device))
+        value = _once(
+            "audit-measure", as_float, labels, lambda: audit.measure(as_float, params, device)
+        )
+        audited = against(verified, float(value))
+    return ControlGains(cell=cell, claimed=against(claimed, reward_value), verified=audited)
 
 
 #: the per-image record's names of the gauge's three sets of images

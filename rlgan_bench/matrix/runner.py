@@ -39,6 +39,7 @@ from rlgan_bench.core.config import TrainConfig, baseline_differences
 from rlgan_bench.core.defaults import EVAL_DEFAULTS, MATRIX_EVAL_SAMPLES
 from rlgan_bench.core.errors import ConfigError, RlganError
 from rlgan_bench.core.records import (
+    ROLE_CONTROL,
     STATUS_DONE,
     STATUS_FAILED,
     CellConfig,
@@ -269,6 +270,18 @@ def find_baseline(
     return found[0] if found else None
 
 
+def find_control(out: Path, protocol: Protocol | None) -> tuple[str, Path] | None:
+    """The done control cell (the base trained on, no reward) of a fine-tuning cell's base:
+    its id and run directory; None for other cells, or when the matrix has no control."""
+    if protocol is None or protocol.base is None or protocol.role == ROLE_CONTROL:
+        return None
+    for folder, record in _done_records(out):
+        theirs = record.config.protocol
+        if theirs is not None and theirs.role == ROLE_CONTROL and theirs.base == protocol.base:
+            return record.cell or folder.name, folder / "run"
+    return None
+
+
 def audit_section(
     out: Path, config: CellConfig, run_dir: Path, host: Any = None, device: str = "auto"
 ) -> RewardAudit:
@@ -295,6 +308,7 @@ def audit_section(
                 fid_resize=str(settings.get("fid_resize", EVAL_DEFAULTS["fid_resize"])),
                 device=device,
                 baseline_cell=found[0],
+                control=find_control(out, config.protocol),
             )
     except KeyboardInterrupt:
         raise

@@ -10,6 +10,7 @@ from typing import Any
 
 from rlgan_bench.core.atomic import write_json
 from rlgan_bench.core.errors import ConfigError
+from rlgan_bench.core.records import ROLE_CONTROL
 from rlgan_bench.host import PluginHost
 from rlgan_bench.matrix.executors import Report, Started, execute
 from rlgan_bench.matrix.runner import (
@@ -101,11 +102,18 @@ def run_matrix_cells(
         if skipped and on_skipped is not None:
             on_skipped(skipped)
         tic = time.perf_counter()
+
         # bases first, each once, however many workers: every cell that starts from a base
-        # finds it done (a base that failed fails its cells with a one-line reason)
+        # finds it done (a base that failed fails its cells with a one-line reason); then the
+        # controls, so that each reward cell's gauge also measures its gains against its
+        # control (runner.audit_section)
+        def is_control(cell: Any) -> bool:
+            return cell.protocol is not None and cell.protocol.role == ROLE_CONTROL
+
         for phase in (
             [cell for cell in todo if cell.base is None],
-            [cell for cell in todo if cell.base is not None],
+            [cell for cell in todo if cell.base is not None and is_control(cell)],
+            [cell for cell in todo if cell.base is not None and not is_control(cell)],
         ):
             if not phase:
                 continue

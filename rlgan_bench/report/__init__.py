@@ -13,7 +13,6 @@
   :mod:`rlgan_bench.report.charts`): the two readable formats (the JSON format is
   :meth:`~rlgan_bench.analysis.results.Leaderboard.report_json`: the rows, and with a frontier
   ``{"frontier": ..., "rows": [...]}``)
-- :mod:`rlgan_bench.report.rows`: the names above as they were imported before the split
 - :mod:`rlgan_bench.report.compare`: the change of each metric between two results directories
 """
 

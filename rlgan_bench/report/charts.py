@@ -445,7 +445,7 @@ def line_chart(
 
 
 @dataclass
-class Point:
+class ScatterPoint:
     label: str
     x: float
     y: float
@@ -467,7 +467,7 @@ TRADEOFF_LEGEND = Markup(
 
 
 def tradeoff_chart(
-    points: Sequence[Point],
+    points: Sequence[ScatterPoint],
     baselines: Sequence[tuple[str, float]],
     title: str,
     xlabel: str,
@@ -528,7 +528,7 @@ def tradeoff_chart(
     return svg(width, height, title, body, "tradeoff")
 
 
-def _scatter_point(frame: Frame, point: Point, xlabel: str, ylabel: str) -> list[Markup]:
+def _scatter_point(frame: Frame, point: ScatterPoint, xlabel: str, ylabel: str) -> list[Markup]:
     """A point's error bars, its marker (filled on the front) with a tooltip, and its label."""
     parts = []
     px, py = frame.x(point.x), frame.y(point.y)
@@ -776,7 +776,7 @@ __all__ = [
     "Frame",
     "FrontierMark",
     "FrontierSeries",
-    "Point",
+    "ScatterPoint",
     "Series",
     "frontier_chart",
     "line_chart",

@@ -8,10 +8,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from rlgan_bench.core.config import LATER_DEFAULTS
+from rlgan_bench.analysis.results import Column, Leaderboard, Row, Stat
+from rlgan_bench.core.config import LATER_DEFAULTS, NOT_CONFIGURATION
 from rlgan_bench.report.html import render_page
 from rlgan_bench.report.markdown import md_escape, row_cells
-from rlgan_bench.report.rows import NOT_CONFIG, Column, Leaderboard, Row, Stat
 
 
 @dataclass
@@ -151,7 +151,9 @@ def _differences(a: list[Row], b: list[Row]) -> dict[str, list[Any]]:
             return {}
         # records from before a setting existed hold its default
         return {
-            k: v for k, v in {**LATER_DEFAULTS, **cells[0].train}.items() if k not in NOT_CONFIG
+            k: v
+            for k, v in {**LATER_DEFAULTS, **cells[0].train}.items()
+            if k not in NOT_CONFIGURATION
         }
 
     sa, sb = settings(a), settings(b)

@@ -94,14 +94,18 @@ FRONTIER_HEADER = [
     COMPUTE_HEADER,
     "flags",
 ]
-#: the header of a frontier with a control: costs against it, and the FID cost against the base
+#: the header of a frontier with a control: costs and the verified gain against it, and the
+#: FID cost and gains against the base (the hacking verdict's, beside its expected value)
 CONTROL_HEADER = [
     *FRONTIER_HEADER[:4],
     "FID cost vs base",
     "FID cost vs control ↓",
     "precision drop vs control ↓",
     "recall drop vs control ↓",
-    *FRONTIER_HEADER[7:],
+    "verified gain vs control ↑",
+    "verified gain vs base",
+    "claimed gain vs base",
+    *FRONTIER_HEADER[9:],
 ]
 #: the header of the table of a frontier's hacking-verdict controls
 CONTROLS_HEADER = [
@@ -129,6 +133,8 @@ def point_texts(point: Point, against_control: bool) -> list[str]:
         format_estimate(point.cost("precision_drop", against_control), "{:.3f}"),
         format_estimate(point.cost("recall_drop", against_control), "{:.3f}"),
     ]
+    if against_control:
+        costs.append(format_estimate(point.verified_vs_control, "{:.2f}"))  # "–": not measured
     verdict = point.hacking
     return [
         *costs,

@@ -4,7 +4,7 @@ reward and its audit over training, the grids of flagged cells beside their lamb
 training curves, one sample grid per cell, and the environment and configuration that produced
 the results.
 
-This module builds the context of the page from a :class:`~rlgan_bench.report.rows.Leaderboard`
+This module builds the context of the page from a :class:`~rlgan_bench.analysis.results.Leaderboard`
 and renders ``templates/report.html.j2`` (the markup lives in ``templates/``; the plots come
 from :mod:`rlgan_bench.report.charts`). The templates are rendered with autoescape on, so every
 string from the results (names, parameters, prompts, errors, plugin-supplied text) is escaped
@@ -30,13 +30,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from rlgan_bench.analysis.compute import COMPUTE_AXES, DEFAULT_X_AXIS
-from rlgan_bench.analysis.frontier import DEFINITIONS, X_MEASURES, Frontier, FrontierReport
-from rlgan_bench.analysis.frontier import Point as FrontierPoint
+from rlgan_bench.analysis.frontier import DEFINITIONS, X_MEASURES, Frontier, FrontierReport, Point
+from rlgan_bench.analysis.results import Board, CellResult, Column, Leaderboard, Row
 from rlgan_bench.report.charts import (
     PALETTE,
     FrontierMark,
     FrontierSeries,
-    Point,
+    ScatterPoint,
     Series,
     frontier_chart,
     line_chart,
@@ -48,7 +48,10 @@ from rlgan_bench.report.formatting import (
     control_texts,
     floors_text,
     format_estimate,
+    format_stat,
     frontier_header,
+    header_lines,
+    mark,
     point_texts,
     protocol_board,
     ranking_note,
@@ -56,17 +59,7 @@ from rlgan_bench.report.formatting import (
 )
 from rlgan_bench.report.histograms import HistogramView, histogram_view
 from rlgan_bench.report.markdown import report_name, report_title
-from rlgan_bench.report.rows import (
-    Board,
-    CellResult,
-    Column,
-    Leaderboard,
-    Row,
-    format_stat,
-    header_lines,
-    mark,
-    pareto_front,
-)
+from rlgan_bench.report.ranking import pareto_front
 
 #: sample grids larger than this are not embedded (the page would not open comfortably)
 MAX_IMAGE_BYTES = 16 * 1024 * 1024
@@ -307,9 +300,7 @@ class FrontierSection:
     definitions: list[tuple[str, str]]
 
 
-def _point_row(
-    point: FrontierPoint, method: str, anchor: str, against_control: bool
-) -> list[TableCell]:
+def _point_row(point: Point, method: str, anchor: str, against_control: bool) -> list[TableCell]:
     *numbers, flags = point_texts(point, against_control)
     return [
         TableCell(method),
@@ -321,7 +312,7 @@ def _point_row(
     ]
 
 
-def _control_row(point: FrontierPoint) -> list[TableCell]:
+def _control_row(point: Point) -> list[TableCell]:
     *texts, hacked = control_texts(point)
     return [
         TableCell(texts[0]),
@@ -342,7 +333,7 @@ def frontier_charts(item: Frontier) -> list[Markup]:
         for index, curve in enumerate(item.curves):
             marks = []
             for point in curve.points:
-                x, y = point.cost(measure, ref), point.verified
+                x, y = point.cost(measure, ref), point.gain("verified", ref)
                 if x is None or y is None:
                     continue
                 fired = point.fired
@@ -361,7 +352,8 @@ def frontier_charts(item: Frontier) -> list[Markup]:
         controls = []
         other = item.base if ref else item.control
         if other is not None and (cost := other.cost(measure, ref)) is not None:
-            gain = other.verified.mean if other.verified and ref else math.nan
+            verified = other.gain("verified", ref)
+            gain = verified.mean if verified is not None and ref else math.nan
             controls.append(FrontierMark(other.label, cost.mean, gain, cost.half_width))
         charts.append(
             frontier_chart(
@@ -406,9 +398,7 @@ def frontier_view(
             str(curve.rank) if curve.rank else "–",
             curve.label,
             curve.best.label if curve.best else "–",
-            format_estimate(curve.best.verified, "{:.2f}")
-            if curve.best and curve.best.verified
-            else "–",
+            format_estimate(curve.best_verified, "{:.2f}"),
             "–" if curve.area is None else f"{curve.area:.2f}",
             ranking_note(curve),
         )
@@ -492,7 +482,7 @@ def tradeoff_figures(board: Leaderboard) -> list[Figure] | None:
         # settings are in the caption, the whole label in each point's tooltip
         names = _backbone_names([*members, *unrewarded])
         points = [
-            Point(
+            ScatterPoint(
                 _point_label(r, names[r.backbone_label]),
                 reward.mean,
                 fid.mean,

@@ -160,9 +160,7 @@ def frontier_lines(item: Frontier, index: int, total: int) -> list[str]:
             str(curve.rank) if curve.rank else "–",
             md_escape(curve.label),
             md_escape(curve.best.label) if curve.best else "–",
-            format_estimate(curve.best.verified, "{:.2f}")
-            if curve.best and curve.best.verified
-            else "–",
+            format_estimate(curve.best_verified, "{:.2f}"),
             "–" if curve.area is None else f"{curve.area:.2f}",
             md_escape(ranking_note(curve)),
         ]

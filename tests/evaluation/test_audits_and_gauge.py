@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from conftest import tiny_config
 
 from rlgan_bench.analysis.hacking import EXACT_TEXT
+from rlgan_bench.analysis.results import load_results
 from rlgan_bench.cli import cli
 from rlgan_bench.core.audit import Audit
 from rlgan_bench.core.config import TrainConfig
@@ -27,7 +28,7 @@ from rlgan_bench.host import PluginHost
 from rlgan_bench.matrix.runner import run_cell
 from rlgan_bench.matrix.spec import build_matrix
 from rlgan_bench.report import render
-from rlgan_bench.report.rows import build, load_results
+from rlgan_bench.report.ranking import build
 from rlgan_bench.training.trainer import Trainer
 
 # --- registration ----------------------------------------------------------------------------

@@ -186,14 +186,15 @@ def test_only_lambda_methods_train_from_scratch(host):
 
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
-    """A base, backprop on brightness at three strengths and best-of-n at two, run once."""
+    """A base, its control, backprop on brightness at three strengths and best-of-n at two,
+    run once."""
     out = tmp_path_factory.mktemp("protocol") / "out"
     reset_host()
     starts = StartingWeights()
     get_host().add_plugin(starts, name="starting-weights")
     try:
         host = get_host()
-        m = build_matrix(matrix(BRIGHTNESS_SWEEP), host)
+        m = build_matrix(matrix(BRIGHTNESS_SWEEP, control=True), host)
         outcome = run_matrix_cells(m, out, host, device="cpu")
     finally:
         reset_host()
@@ -228,8 +229,46 @@ def test_the_base_is_trained_once_and_recorded_by_every_cell_of_it(swept):
     for cell in m.cells[1:]:
         result = json.loads((out / "cells" / cell.id / "result.json").read_text())
         assert result["config"]["protocol"]["base"] == "dcgan__none__seed0"
+        if cell.protocol.role == "control":
+            continue
         audit = result["eval"]["reward_audit"]
         assert audit["baseline"]["cell"] == "dcgan__none__seed0"
+
+
+def test_every_point_measures_its_gains_against_the_control_too(swept):
+    """Continued training alone moves some rewards: each point's gauge also measures its
+    gains against the control of its base, on the same latents, with the same spread."""
+    out, m, _, _ = swept
+    control = by_role(m.cells)[("control", None, None)]
+    host = PluginHost().load()
+    cpu = torch.device("cpu")
+    samples = generate(load_run(out / "cells" / control.id / "run", host, cpu), 40, 20, 0, cpu)
+    reward = host.get("rewards", "brightness").obj()
+    reward.setup(cpu, 16, 1)
+    control_reward = float(reward.score(samples.float().div(127.5).sub(1.0)).mean())
+    moved_by_control = set()
+    for cell in (c for c in m.cells if c.protocol.role == "finetune"):
+        result = json.loads((out / "cells" / cell.id / "result.json").read_text())
+        audit = result["eval"]["reward_audit"]
+        against = audit["against_control"]
+        assert against["cell"] == control.id
+        claimed = against["claimed"]
+        assert claimed["after"] == audit["claimed"]["after"]
+        assert claimed["spread_real"] == audit["claimed"]["spread_real"]
+        assert claimed["before"] == pytest.approx(control_reward, abs=1e-5)
+        moved_by_control.add(round(audit["claimed"]["normalised"] - claimed["normalised"], 6))
+    assert len(moved_by_control) == 1  # the control's own gain over the base, for every point
+    # the frontier ranks on them and shows the control's gain over the base
+    from rlgan_bench.analysis.frontier import build as build_frontier
+    from rlgan_bench.analysis.results import load_results
+
+    report = build_frontier(load_results(out))
+    assert report is not None and report.frontiers[0].against_control
+    frontier = report.frontiers[0]
+    assert frontier.control.claimed.mean == pytest.approx(moved_by_control.pop(), abs=1e-5)
+    for curve in frontier.curves:
+        for point in curve.points:
+            assert point.gain("claimed", True) is point.claimed_vs_control is not None
 
 
 def _claimed(out, cell):

@@ -21,7 +21,7 @@ from rlgan_bench.report.charts import (
     Frame,
     FrontierMark,
     FrontierSeries,
-    Point,
+    ScatterPoint,
     Series,
     fit_text,
     frontier_chart,
@@ -33,7 +33,7 @@ from rlgan_bench.report.charts import (
     tradeoff_chart,
     wrap_text,
 )
-from rlgan_bench.report.rows import pareto_front
+from rlgan_bench.report.ranking import pareto_front
 
 EVIL = "<script>alert('x')</script> & \"quoted\""
 NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)  # 10: a step of 1 seen from below
@@ -173,7 +173,7 @@ def test_tradeoff_chart_draws_the_pareto_front_of_hand_made_points():
     front = pareto_front(scores)
     assert front == [True, True, False, True, False]
     points = [
-        Point(f"p{i}", x, y, 0.1, 0.5, on_front)
+        ScatterPoint(f"p{i}", x, y, 0.1, 0.5, on_front)
         for i, ((x, y), on_front) in enumerate(zip(scores, front, strict=True))
     ]
     root = parse(tradeoff_chart(points, [("no reward", 11.0)], "classifier", "reward ↑", "FID ↓"))
@@ -201,14 +201,14 @@ def test_tradeoff_chart_draws_the_pareto_front_of_hand_made_points():
 
 
 def test_tradeoff_chart_with_one_point_on_the_front_draws_no_line():
-    root = parse(tradeoff_chart([Point("only", 1.0, 5.0, on_front=True)], [], "t", "x", "y"))
+    root = parse(tradeoff_chart([ScatterPoint("only", 1.0, 5.0, on_front=True)], [], "t", "x", "y"))
     assert [p.get("class") for p in root.findall("polyline")] == []
     assert [c.get("class") for c in root.findall("circle")][-1] == "point front"
 
 
 def test_every_label_is_escaped_and_reads_back_unchanged():
     series = [Series(EVIL, [(0, 1.0), (1, 2.0)], "#1f77b4")]
-    points = [Point(EVIL, 1.0, 2.0, on_front=True), Point("b", 0.5, 3.0)]
+    points = [ScatterPoint(EVIL, 1.0, 2.0, on_front=True), ScatterPoint("b", 0.5, 3.0)]
     charts = [
         line_chart(series, EVIL, EVIL, EVIL),
         tradeoff_chart(points, [(EVIL, 2.5)], EVIL, EVIL, EVIL),
@@ -299,13 +299,13 @@ def test_a_long_title_is_wrapped_inside_the_chart_with_the_whole_of_it_as_its_to
 
 def test_long_point_legend_and_baseline_labels_stay_inside_and_apart():
     points = [
-        Point(f"{WGAN_GP} backprop λ=0.3", -3.78, 15.0),
-        Point(f"{WGAN_GP} backprop λ=1", -3.35, 15.6, on_front=True),
-        Point(f"{WGAN_GP} reward-weighted β=0.3", -3.15, 16.4, on_front=True),
-        Point("dcgan backprop λ=1", -2.95, 16.9, on_front=True),
-        Point("dcgan reward-weighted β=1", -2.55, 23.3, on_front=True),
-        Point("dcgan backprop λ=0.3", -3.8, 11.5, on_front=True),
-        Point("dcgan reward-weighted β=0.3", -3.55, 11.8, on_front=True),
+        ScatterPoint(f"{WGAN_GP} backprop λ=0.3", -3.78, 15.0),
+        ScatterPoint(f"{WGAN_GP} backprop λ=1", -3.35, 15.6, on_front=True),
+        ScatterPoint(f"{WGAN_GP} reward-weighted β=0.3", -3.15, 16.4, on_front=True),
+        ScatterPoint("dcgan backprop λ=1", -2.95, 16.9, on_front=True),
+        ScatterPoint("dcgan reward-weighted β=1", -2.55, 23.3, on_front=True),
+        ScatterPoint("dcgan backprop λ=0.3", -3.8, 11.5, on_front=True),
+        ScatterPoint("dcgan reward-weighted β=0.3", -3.55, 11.8, on_front=True),
     ]
     baselines = [(f"{WGAN_GP}, no reward", 16.1), ("dcgan, no reward", 13.3)]
     charts = [

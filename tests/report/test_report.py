@@ -17,18 +17,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from rlgan_bench.analysis.results import Column, Measure, load_results
 from rlgan_bench.cli import cli
 from rlgan_bench.report import render, write_reports
+from rlgan_bench.report.columns import COLUMNS, FINAL_REWARD_WINDOW
 from rlgan_bench.report.compare import compare
-from rlgan_bench.report.rows import (
-    COLUMNS,
-    FINAL_REWARD_WINDOW,
-    Column,
-    Measure,
-    build,
-    load_results,
-    pareto_front,
-)
+from rlgan_bench.report.ranking import build, pareto_front
 
 EVIL = "<script>alert(1)</script>"
 RUN = {

@@ -18,8 +18,9 @@ from conftest import load_script
 from PIL import Image
 from test_report import EVIL, make_results
 
+from rlgan_bench.analysis.results import load_results
 from rlgan_bench.report import render
-from rlgan_bench.report.rows import build, load_results
+from rlgan_bench.report.ranking import build
 
 WIDTH, HEIGHT = 1400, 7000
 MARKER = (255, 0, 255)  # a sample grid no generator draws: seen on screen = decoded
