@@ -68,6 +68,9 @@ class Provider:
     components: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
     #: the top-level package of the plugin's code, whose use of deprecated imports is reported
     package: str | None = None
+    #: kind -> the names it registered that were dropped with it when it broke (a name clash
+    #: drops all of them), so that an unknown name can point at the broken plugin
+    dropped: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[str]:
@@ -178,7 +181,8 @@ class PluginHost:
         """Unregister a plugin object added with :meth:`add_plugin`."""
         if self.pm.is_registered(plugin):
             self.pm.unregister(plugin)
-        self.providers.pop(id(plugin), None)
+        provider = self.providers.pop(id(plugin), None)
+        self.broken = [p for p in self.broken if p is not provider]
         self._components = None
 
     # -- registration ------------------------------------------------------------------------
@@ -205,6 +209,7 @@ class PluginHost:
                 except Exception as exc:
                     provider.error = f"register_{kind} raised {type(exc).__name__}: {exc}"
                     self.broken.append(provider)
+                    _drop(provider, items)
         found: dict[str, dict[str, Component]] = {kind: {} for kind in KINDS}
         providers = {id(p): p for p in self.providers.values()}  # registration order
         for provider_id, provider in providers.items():  # the earlier provider keeps a name
@@ -217,6 +222,7 @@ class PluginHost:
             if problem:
                 provider.error = problem
                 self.broken.append(provider)
+                _drop(provider, items)
                 continue
             for kind, obj in items:
                 found[kind][obj.name] = Component(obj.name, obj, provider)
@@ -226,13 +232,32 @@ class PluginHost:
     def get(self, kind: str, name: str) -> Component:
         available = self.components(kind)
         if name not in available:
-            names = ", ".join(sorted(available)) or "none"
             singular = kind[:-1]
+            dropped = self.dropped_hint(kind, name)
+            if dropped:
+                raise PluginError(f"unknown {singular} {name!r}: {dropped}")
+            names = ", ".join(sorted(available)) or "none"
             raise PluginError(
                 f"unknown {singular} {name!r}; available {kind}: {names} "
                 f"(run `rlgan-bench plugins` to see what is installed)"
             )
         return available[name]
+
+    def dropped_by(self, kind: str, name: str) -> Provider | None:
+        """The broken plugin that registered ``name`` as a ``kind`` and was skipped with it."""
+        self.components(kind)  # make sure registration ran
+        return next((p for p in self.broken if name in p.dropped.get(kind, ())), None)
+
+    def dropped_hint(self, kind: str, name: str) -> str | None:
+        """Why ``name`` is missing when a broken plugin registered it (one clause naming that
+        plugin, its error and the fix), or None."""
+        provider = self.dropped_by(kind, name)
+        if provider is None:
+            return None
+        return (
+            f"plugin {provider.name} {provider.version} registers it but is broken and skipped "
+            f"({provider.error})"
+        )
 
     def find(self, kind: str, name: str | None) -> Component | None:
         """The component ``name`` of ``kind``, or None when nothing installed provides it."""
@@ -273,6 +298,14 @@ def _registration_problem(
             return f"registers two {kind} named {name!r}; rename one"
         names.add((kind, name))
     return None
+
+
+def _drop(provider: Provider, items: list[tuple[str, Any]]) -> None:
+    """Remember the names of a plugin that broke, which it registered but does not provide."""
+    for kind, obj in items:
+        name = getattr(obj, "name", None)
+        if isinstance(name, str) and name:
+            provider.dropped.setdefault(kind, []).append(name)
 
 
 def _check_api_version(plugin: Any, dist_name: str) -> None:

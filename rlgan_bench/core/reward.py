@@ -124,5 +124,10 @@ def checked_scores(
             f"it must return one score per image, shape ({images.shape[0]},)"
         )
     if check_finite and not torch.isfinite(scores).all():
-        raise PluginError(f"{where} returned NaN or inf scores; fix the reward or its inputs")
+        if not torch.isfinite(images).all():  # not the reward's fault: blame what made them
+            raise PluginError(
+                f"{where} was given NaN or inf images, by the generator or by the method that "
+                f"called it; the reward is not at fault"
+            )
+        raise PluginError(f"{where} returned NaN or inf scores for finite images; fix the reward")
     return scores

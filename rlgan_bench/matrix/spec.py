@@ -456,10 +456,7 @@ def _check_dataset(
     dataset = keys.get("dataset", TrainConfig.dataset)
     available = host.components("datasets")
     if dataset not in available:
-        problems.append(
-            f"{where}.dataset: unknown dataset {dataset!r} "
-            f"(available: {', '.join(sorted(available))})"
-        )
+        problems.append(f"{where}.dataset: {_unknown('dataset', dataset, host)}")
     elif root and available[dataset].obj.needs_root and not keys.get("data_root"):
         problems.append(
             f"{where}.data_root: required for dataset {dataset!r}, the folder that holds its "
@@ -609,9 +606,7 @@ def _backbones(
             continue
         name = table["name"]
         if name not in available:
-            problems.append(
-                f"{key}: unknown backbone {name!r} (available: {', '.join(sorted(available))})"
-            )
+            problems.append(f"{key}: {_unknown('backbone', name, host)}")
         overrides = {k: v for k, v in table.items() if k != "name"}
         for unknown in set(overrides) - RUN_KEYS - {"finetune_steps"}:
             problems.append(f"{key}.{unknown}: unknown key (keys: name, {_listed(RUN_KEYS)})")
@@ -887,9 +882,7 @@ def _reward_variants(
         return [{"reward": None, "key": key}]
     available = host.components("rewards")
     if name not in available:
-        problems.append(
-            f"{key}.name: unknown reward {name!r} (available: none, {', '.join(sorted(available))})"
-        )
+        problems.append(f"{key}.name: {_unknown('reward', name, host, also=NO_REWARD)}")
         return []
     reward_cls = available[name].obj
     params = entry.get("params", {})
@@ -908,7 +901,7 @@ def _reward_variants(
                     f"{key}.{only}: needs [matrix] finetune_steps (an anchor pulls toward a "
                     f"base; docs/protocol.md)"
                 )
-    sweep = _sweep(entry, key, matrix, reward_cls, methods, problems, protocol)
+    sweep = _sweep(entry, key, matrix, reward_cls, host, problems, protocol)
     mode_params = entry.get("mode_params", {})  # written method_params (_current_names)
     if not isinstance(mode_params, dict):
         problems.append(f"{key}.method_params: must be a table, got {mode_params!r}")
@@ -975,7 +968,7 @@ def _sweep(
     key: str,
     matrix: dict[str, Any],
     reward_cls: Any,
-    methods: dict[str, Any],
+    host: PluginHost,
     problems: list[str],
     protocol: bool,
 ) -> list[tuple[str, float]]:
@@ -983,6 +976,7 @@ def _sweep(
     without ``methods`` its 0.1 dialect, ``modes`` x ``lambdas``, translated (:func:`_translated`).
     From scratch (no ``finetune_steps``) every cell trains with the reward term of weight λ, so
     only methods whose strength is λ apply."""
+    methods = {name: c.obj for name, c in host.components("methods").items()}
     if "methods" in entry:
         if any(k in entry for k in OLD_REWARD_KEYS):
             problems.append(f"{key}: give methods, or modes and lambdas, not both")
@@ -997,7 +991,7 @@ def _sweep(
     pairs: list[tuple[str, float]] = []
     for mode, given in table.items():
         where = f"{at}.{mode}" if at.endswith(".methods") else at
-        if not _applicable(mode, reward_cls, methods, where, problems):
+        if not _applicable(mode, reward_cls, host, where, problems):
             continue
         method = methods[mode]
         if method.strength_setting() != "reward_weight" and (
@@ -1062,16 +1056,27 @@ def _translated(
 
 
 def _applicable(
-    mode: str, reward_cls: Any, methods: dict[str, Any], key: str, problems: list[str]
+    mode: str, reward_cls: Any, host: PluginHost, key: str, problems: list[str]
 ) -> bool:
+    methods = host.components("methods")
     if mode not in methods:
-        problems.append(f"{key}: unknown method {mode!r} (methods: {', '.join(sorted(methods))})")
+        problems.append(f"{key}: {_unknown('method', mode, host)}")
         return False
-    reason = methods[mode].not_applicable(reward_cls)
+    reason = methods[mode].obj.not_applicable(reward_cls)
     if reason:
         problems.append(f"{key}: {reason}")
         return False
     return True
+
+
+def _unknown(singular: str, name: str, host: PluginHost, also: str | None = None) -> str:
+    """``unknown method 'x' (available: ...)``, or, when a broken plugin registered ``name``
+    and was skipped (a name clash), the plugin and its error: the list alone would not say."""
+    dropped = host.dropped_hint(f"{singular}s", name)
+    if dropped:
+        return f"unknown {singular} {name!r}: {dropped}"
+    names = ", ".join(([also] if also else []) + sorted(host.components(f"{singular}s")))
+    return f"unknown {singular} {name!r} (available: {names})"
 
 
 def _anchors(entry: dict[str, Any], key: str, problems: list[str]) -> list[float]:

@@ -40,6 +40,7 @@ from rlgan_bench.training.batches import RealBatches, checked_weights, effective
 from rlgan_bench.training.callbacks import TRAINER_PLUGINS
 from rlgan_bench.training.callbacks.metrics_log import TrainingDiverged
 from rlgan_bench.training.context import CHECKPOINT_FILE, RunContext
+from rlgan_bench.training.finite import FiniteChecks, described
 from rlgan_bench.training.inner_steps import PreconditionedSteps
 from rlgan_bench.training.meter import StepMeter
 from rlgan_bench.training.method_strength import check_tilt
@@ -124,6 +125,10 @@ class Trainer:
         # what the run's record states beyond its config: every setting as it was resolved
         self.resolved: dict[str, Any] = {"backbone_params": backbone_params}
         self.plugins_used = {"backbone": _provider_record(backbone_component.provider)}
+        # which component a NaN or inf came from: every step on the CPU, logged ones on CUDA
+        self.finite = FiniteChecks(
+            described("backbone", backbone_component), None, self.device.type == "cpu"
+        )
 
         self.base: init_from.Base | None = None
         if config.init_from is not None:
@@ -160,6 +165,7 @@ class Trainer:
         mode_name = config.mode or reward_cls.default_method
         method_component = self.host.get("methods", mode_name)
         mode_cls = method_component.obj
+        self.finite = replace(self.finite, method=described("method", method_component))
         provider = f"{component.provider.name} {component.provider.version}"
         if not mode_cls.trains:
             raise ConfigError(
@@ -349,6 +355,7 @@ class Trainer:
         with progress:
             for step in range(run.start_step + 1, config.steps + 1):
                 log_now = step % config.log_every == 0 or step == config.steps
+                check_now = log_now or self.finite.every_step  # NaN checks read the device
                 lam = run.step_reward_weight = self._lambda(step, run)
                 # the method acts from reward_start on: first on its own (its samples), then
                 # on each of the critic's real batches
@@ -362,21 +369,31 @@ class Trainer:
                     z = backbone.sample_latent(config.batch_size, device, updates.noise_rng)
                     with torch.set_grad_enabled(critic_steps == 1):
                         fake = generate(z)
+                    if check_now:
+                        self.finite.samples(fake, step, first=step == run.start_step + 1)
                     real_images = real.draw(step)
                     if method is not None and acting is not None:
                         real_images = method.real_batch(real_images, acting)
+                        if check_now:
+                            self.finite.real_batch(real_images, step)
                     with amp.autocast():
                         d_loss = backbone.critic_loss(critic, real_images, fake.detach())
+                    if check_now:
+                        self.finite.critic_loss(d_loss, step)
                     amp.update(opt_d, d_loss)
                     backbone.after_critic_step(critic)
                 if critic_steps > 1:
                     z = backbone.sample_latent(config.batch_size, device, updates.noise_rng)
                     fake = generate(z)
+                    if check_now:
+                        self.finite.samples(fake, step, first=False)
 
                 # (2) the generator, on the adversarial loss plus lambda times the reward term
                 critic.requires_grad_(False)
                 with amp.autocast():
                     g_loss = backbone.generator_loss(critic, fake)
+                if check_now:
+                    self.finite.generator_loss(g_loss, step)
                 loss, scores, anchor = self._generator_loss(run, amp, z, fake, g_loss, lam, log_now)
                 amp.update(opt_g, loss)
                 mode_values: dict[str, Tensor] = {}
@@ -431,8 +448,10 @@ class Trainer:
             with torch.no_grad():  # the reward is still logged before it is used
                 return g_loss, mode.score(fake.detach()), None
         generate: Callable[[Tensor], Tensor] = partial(amp.generate, run.generator)
-        mode.check_finite = log_now or self.device.type == "cpu"
+        mode.check_finite = log_now or self.finite.every_step
         reward_term, scores = mode.reward_loss(run.generator, z, fake, generate)
+        if mode.check_finite:  # the step under way is the one after the last completed
+            self.finite.method_loss(reward_term, run.step + 1)
         total = g_loss + lam * reward_term
         anchor = None
         if self.schedule.anchor > 0:

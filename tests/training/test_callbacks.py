@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from types import SimpleNamespace
 
 import pytest
 from conftest import tiny_config
@@ -107,12 +108,24 @@ def test_divergence_stops_the_run_before_anything_of_the_step_is_written(tmp_pat
     observer = Observer(nan_weights=True)
     config = tiny_config(log_every=2, sample_every=2, checkpoint_every=2)
     out = tmp_path / "run"
-    with pytest.raises(TrainingDiverged, match="diverged at step 2"):
+    # on the CPU every step is checked as it is made (training/finite.py): the generator's
+    # first samples are NaN, and the generator, not a loss made from them, is named
+    with pytest.raises(TrainingDiverged, match="diverged at step 1: the generator of backbone"):
         Trainer(config, out, host=host_with(observer), quiet=True).run()
-    assert [s["step"] for s in observer.seen] == [1]  # step 2 reached no plugin
+    assert observer.seen == []  # step 1 reached no plugin
     assert logged_steps(out) == []
     assert not (out / "samples").exists() and not (out / "checkpoint.pt").exists()
     assert (out / "config.json").exists()
+
+
+def test_the_logged_losses_are_checked_before_their_line_is_written(tmp_path):
+    """The net under the trainer's own checks, which on CUDA run on logged steps only: a
+    non-finite logged statistic stops the run before its metrics.jsonl line."""
+    run = SimpleNamespace(out_dir=tmp_path)
+    stats = {"step": 4, "d_loss": 0.5, "g_loss": math.inf, "reward_mean": 0.1}
+    with pytest.raises(TrainingDiverged, match="diverged at step 4"):
+        metrics_log.rlgan_after_generator_step(run=run, step=4, stats=stats)
+    assert not (tmp_path / metrics_log.METRICS_FILE).exists()
 
 
 class CrashAt:

@@ -37,7 +37,7 @@ def rlgan_after_generator_step(run: RunContext, step: int, stats: dict[str, floa
     # checkpoint behind
     if not all(math.isfinite(v) for k, v in stats.items() if k in WATCHED):
         raise TrainingDiverged(
-            f"training diverged at step {step} (losses {stats}); lower the "
-            f"learning rate or lambda, or check the reward"
+            f"training diverged at step {step} (losses {stats}); lower the learning rate or "
+            f"lambda; training on the CPU, which checks every step, names the component at fault"
         )
     append_line(run.out_dir / METRICS_FILE, json.dumps(stats))
