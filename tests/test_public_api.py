@@ -3,6 +3,7 @@ uses only it: the example plugins, the `new-plugin` scaffold, the plugin guides'
 built-in plugins."""
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -10,10 +11,17 @@ import pytest
 
 import rlgan_bench
 import rlgan_bench.api as api
+import rlgan_bench.testing as testing
 from rlgan_bench.cli.scaffold import _check_name, _render_project
 
 ROOT = Path(__file__).parents[1]
-PUBLIC = {"rlgan_bench.api": set(api.__all__), "rlgan_bench": set(rlgan_bench.__all__)}
+PUBLIC = {
+    "rlgan_bench.api": set(api.__all__),
+    "rlgan_bench": set(rlgan_bench.__all__),
+    "rlgan_bench.testing": set(testing.__all__),
+}
+#: what a plugin's tests may import besides the plugin API: runs, and the conformance kit
+TEST_IMPORTS = ("rlgan_bench.api", "rlgan_bench", "rlgan_bench.testing")
 
 
 def documented(heading: str) -> set[str]:
@@ -31,7 +39,7 @@ def documented(heading: str) -> set[str]:
 def test_the_documented_list_is_the_modules_all(module):
     assert documented(module) == PUBLIC[module]
     for name in PUBLIC[module]:
-        assert hasattr(rlgan_bench if module == "rlgan_bench" else api, name), name
+        assert hasattr(importlib.import_module(module), name), name
 
 
 def rlgan_imports(source: str, where: str) -> list[tuple[str, str]]:
@@ -62,8 +70,8 @@ def plugin_sources():
 
 @pytest.mark.parametrize("path", list(plugin_sources()), ids=lambda p: str(p.relative_to(ROOT)))
 def test_example_plugins_use_only_the_public_api(path):
-    # plugin code: only the plugin API; its tests may also drive runs
-    allowed = ("rlgan_bench.api", "rlgan_bench") if "tests" in path.parts else ("rlgan_bench.api",)
+    # plugin code: only the plugin API; its tests may also drive runs and use the kit
+    allowed = TEST_IMPORTS if "tests" in path.parts else ("rlgan_bench.api",)
     assert_public(path.read_text(), str(path), allowed)
 
 
@@ -73,7 +81,7 @@ def test_the_scaffold_uses_only_the_public_api(kind):
     count = 0
     for name, text in files.items():
         if name.endswith(".py"):
-            allowed = ("rlgan_bench.api", "rlgan_bench") if "test" in name else ("rlgan_bench.api",)
+            allowed = TEST_IMPORTS if "test" in name else ("rlgan_bench.api",)
             count += assert_public(text, name, allowed)
     assert count > 0
 
@@ -83,6 +91,7 @@ GUIDES = [
     "writing-a-backbone-plugin.md",
     "writing-a-method-plugin.md",
     "publishing-a-plugin.md",
+    "testing-plugins.md",
 ]
 
 
@@ -91,8 +100,7 @@ def test_plugin_guides_use_only_the_public_api(guide):
     text = (ROOT / "docs" / guide).read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, re.S)
     count = sum(
-        assert_public(block, f"{guide} block {i}", ("rlgan_bench.api", "rlgan_bench"))
-        for i, block in enumerate(blocks)
+        assert_public(block, f"{guide} block {i}", TEST_IMPORTS) for i, block in enumerate(blocks)
     )
     assert count > 0 or guide == "publishing-a-plugin.md"
 

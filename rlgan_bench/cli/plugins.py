@@ -1,4 +1,5 @@
-"""``rlgan-bench plugins``: what is installed and what each plugin registers."""
+"""``rlgan-bench plugins``: what is installed and what each plugin registers;
+``rlgan-bench plugins check [NAME]``: whether what they register keeps its contract."""
 
 from __future__ import annotations
 
@@ -11,14 +12,18 @@ from rich.table import Table
 from rich.text import Text
 
 from rlgan_bench.cli.context import host_from
-from rlgan_bench.host import KINDS
+from rlgan_bench.host import KINDS, Provider
+from rlgan_bench.testing.findings import Findings
+from rlgan_bench.testing.plugins import installed_findings
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def plugins(ctx: click.Context, as_json: bool) -> None:
-    """List installed plugins and what each registers."""
+    """List installed plugins and what each registers; `plugins check` tests them."""
+    if ctx.invoked_subcommand is not None:
+        return
     host = host_from(ctx)
     rows: list[dict[str, Any]] = [
         {
@@ -58,3 +63,32 @@ def plugin_table(rows: list[dict[str, Any]]) -> Table:
             registers.append(f"\nwarning: {warning}", style="yellow")
         table.add_row(f"{row['name']}\n{version}", registers)
     return table
+
+
+@plugins.command("check")
+@click.argument("name", required=False)
+@click.option("--device", default="cpu", show_default=True, help="Device to run the checks on.")
+@click.pass_context
+def check(ctx: click.Context, name: str | None, device: str) -> None:
+    """Check the backbones, rewards, methods and audits of the plugin NAME (a distribution,
+    as `rlgan-bench plugins` lists it; default: every installed plugin, the built-ins too)
+    against their contracts: one line per component that passes, one per broken property;
+    exit code 1 when any is broken."""
+    broken = 0
+    for provider, findings in installed_findings(host_from(ctx), name, device):
+        for line in check_lines(provider, findings):
+            click.echo(line)
+        broken += len(findings.failures)
+    if broken:
+        ctx.exit(1)
+
+
+def check_lines(provider: Provider, findings: Findings) -> list[str]:
+    """``ok    reward 'x' (rlgan-x 0.1.0)``, or one ``FAIL`` line per broken property."""
+    source = f"{findings.label} ({provider.name} {provider.version})"
+    if findings.kind == "plugin":
+        source = f"plugin {provider.name} {provider.version}"
+    if not findings.failures:
+        notes = f": {'; '.join(findings.notes)}" if findings.notes else ""
+        return [f"ok    {source}{notes}"]
+    return [f"FAIL  {source}: {prop}: {detail}" for prop, detail in findings.failures]

@@ -48,6 +48,10 @@ class Reward:
     #: reward that needs what only a sample has (its latent, a human rating of generations):
     #: then the ``reward-weighted`` method, which resamples real data by R, does not apply
     scores_real_data: ClassVar[bool] = True
+    #: each image's score depends on that image alone, not on the others of its batch; False
+    #: for a reward that scores a sample against its batch by design (``diversity``: the mean
+    #: distance to the other samples), which the conformance kit then does not hold to it
+    batch_invariant: ClassVar[bool] = True
     #: parameters under which this (differentiable) reward is known to be hackable, merged
     #: over the run's for the hacking verdict's positive control (its gradient pushed on the
     #: base's samples must fool it and not the audit); None: the reward as the run set it

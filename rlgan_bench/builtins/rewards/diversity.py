@@ -20,6 +20,8 @@ class Diversity(Reward):
     default_method = "backprop"
     default_lambda = 0.1
     model_files = ("digit-reward-classifier",)
+    # a sample's score is its distance to the other samples of its batch
+    batch_invariant = False
 
     def setup(self, device: torch.device, image_size: int, channels: int) -> None:
         if self.config["features"] not in SPACES:
