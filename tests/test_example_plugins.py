@@ -1,5 +1,5 @@
 """The example plugins in plugins/ install with pip, load through their entry points, train,
-and pass their own test suites."""
+pass `rlgan-bench plugins check` and their own test suites."""
 
 import json
 import re
@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from click.testing import CliRunner
 from conftest import pip_install_target, run_pytest
 from packaging.specifiers import SpecifierSet
 
+from rlgan_bench.cli import cli
 from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.hookspecs import HOOKS_API_VERSION
 from rlgan_bench.host import PluginHost, reset_host
@@ -127,6 +129,17 @@ def test_the_example_method_trains_the_example_backbone_on_the_example_reward(
     assert record["resolved"]["strength"] == {"name": "mix", "value": 0.5, "sets": "option"}
     logged = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").open()]
     assert [row["self_raft_mixed"] for row in logged] == [0.5, 0.5]  # 4 of each 8 real images
+
+
+def test_examples_pass_plugins_check(examples, one_thread):
+    """The conformance kit's checks of each example, as their authors would run them before
+    publishing: one ok line per component, nothing broken."""
+    for dist, (_, registered) in PROJECTS.items():
+        result = CliRunner().invoke(cli, ["plugins", "check", dist])
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert len(lines) == sum(len(names) for names in registered.values()), result.output
+        assert all(line.startswith("ok    ") and f"({dist} " in line for line in lines)
 
 
 def test_examples_pass_their_own_tests(examples):

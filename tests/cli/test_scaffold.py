@@ -43,8 +43,8 @@ def test_generated_projects_install_and_pass_their_own_tests(generated):
     assert all((site / f"rlgan_demo_{kind}").is_dir() for kind in KINDS)
     result = run_pytest([project / "tests" for project in projects.values()], site, cwd=root)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    # 10 reward tests, 8 backbone tests, 8 method tests
-    assert re.search(r"\b26 passed", result.stdout), result.stdout[-2000:]
+    # 11 reward tests, 9 backbone tests, 8 method tests
+    assert re.search(r"\b28 passed", result.stdout), result.stdout[-2000:]
 
 
 @pytest.fixture
