@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-SVG = re.compile(r"<svg class=\"plot [^\"]*\".*?</svg>", re.S)
+SVG = re.compile(r"<svg class=\"plot frontier[^\"]*\".*?</svg>", re.S)
 
 
 def extract(leaderboard: Path, out: Path) -> list[Path]:
