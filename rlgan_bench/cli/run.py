@@ -109,7 +109,8 @@ def run(
     source = Path(config) if config else default_matrix_path()
     host = host_from(ctx)
     _check_options(device, workers, executor)
-    matrix = load_matrix(source, host, steps, parse_seeds(seeds))
+    # None: the shipped default, recorded by name rather than by its install path
+    matrix = load_matrix(config or None, host, steps, parse_seeds(seeds))
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out_dir!r} is a file; give a directory")

@@ -73,6 +73,22 @@ def test_default_matrix_is_valid_and_covers_the_issue():
     } <= combos
 
 
+def test_run_records_the_default_matrix_by_name(tmp_path, monkeypatch):
+    """`rlgan-bench run` with no config builds the matrix whose source matrix.json records."""
+    import importlib
+
+    from rlgan_bench.matrix.spec import DEFAULT_MATRIX_NAME
+
+    run_command = importlib.import_module("rlgan_bench.cli.run")  # the module, not the command
+    load_matrix, built = run_command.load_matrix, []
+    monkeypatch.setattr(
+        run_command, "load_matrix", lambda *a, **k: built.append(load_matrix(*a, **k)) or built[-1]
+    )
+    result = CliRunner().invoke(cli, ["run", "--dry-run", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert [m.source for m in built] == [DEFAULT_MATRIX_NAME]
+
+
 def test_the_default_matrix_is_named_not_located():
     # a published board's matrix.json and report show this, not the (temporary) install path
     from rlgan_bench.matrix.session import load_matrix
