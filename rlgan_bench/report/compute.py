@@ -10,7 +10,8 @@ from markupsafe import Markup
 
 from rlgan_bench.analysis.compute import COMPUTE_AXES, LABELS, PointCompute
 from rlgan_bench.analysis.frontier import Frontier
-from rlgan_bench.report.charts import PALETTE, FrontierMark, FrontierSeries, frontier_chart
+from rlgan_bench.report.charts import FrontierMark, frontier_chart
+from rlgan_bench.report.gain_series import gain_series
 
 #: the frontier tables' compute column
 COMPUTE_HEADER = "compute: reward · generator calls · s"
@@ -53,31 +54,14 @@ def base_cost_text(item: Frontier) -> str:
 
 
 def compute_chart(item: Frontier, axis: str) -> Markup:
-    """Verified gain against ``axis`` (``reward-calls`` or ``seconds``, beyond the base, which
-    is the origin): a curve per method through its points with the seeds' intervals; the
+    """Verified gain (against the control where the frontier has one) against ``axis``
+    (``reward-calls`` or ``seconds``, beyond the base, which is the origin): a curve per method through its points with the seeds' intervals; the
     control, which has no gain, a dashed line at its compute."""
     name = COMPUTE_AXES[axis]
     label = LABELS[name]
-    series = []
-    for index, curve in enumerate(item.curves):
-        marks = []
-        for point in curve.points:
-            if point.compute is None or point.verified is None:
-                continue
-            x, y = point.compute.measure(name), point.verified
-            fired = point.fired
-            marks.append(
-                FrontierMark(
-                    point.label,
-                    x.mean,
-                    y.mean,
-                    x.half_width,
-                    y.half_width,
-                    point.claimed.mean if point.claimed else None,
-                    ("flagged: " + ", ".join(fired)) if fired else "",
-                )
-            )
-        series.append(FrontierSeries(curve.label, PALETTE[index % len(PALETTE)], marks))
+    series = gain_series(
+        item, lambda point: point.compute.measure(name) if point.compute is not None else None
+    )
     controls = []
     if item.control is not None and item.control.compute is not None:
         cost = item.control.compute.measure(name)

@@ -23,6 +23,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,10 @@ from markupsafe import Markup
 from rlgan_bench.analysis.compute import COMPUTE_AXES, DEFAULT_X_AXIS
 from rlgan_bench.analysis.frontier import DEFINITIONS, X_MEASURES, Frontier, FrontierReport, Point
 from rlgan_bench.analysis.results import Board, CellResult, Column, Leaderboard, Row
+from rlgan_bench.analysis.stats import Estimate
 from rlgan_bench.report.charts import (
     PALETTE,
     FrontierMark,
-    FrontierSeries,
     ScatterPoint,
     Series,
     frontier_chart,
@@ -57,6 +58,7 @@ from rlgan_bench.report.formatting import (
     ranking_note,
     seeds_text,
 )
+from rlgan_bench.report.gain_series import gain_series
 from rlgan_bench.report.histograms import HistogramView, histogram_view
 from rlgan_bench.report.markdown import report_name, report_title
 from rlgan_bench.report.ranking import pareto_front
@@ -321,6 +323,10 @@ def _control_row(point: Point) -> list[TableCell]:
     ]
 
 
+def _cost(point: Point, measure: str, ref: bool) -> Estimate | None:
+    return point.cost(measure, ref)
+
+
 def frontier_charts(item: Frontier) -> list[Markup]:
     """Per x measure (FID cost, precision drop, recall drop) verified gain against it: a
     polyline per curve from the reference through its strengths, interval bars on both axes,
@@ -329,26 +335,7 @@ def frontier_charts(item: Frontier) -> list[Markup]:
     charts = []
     ref = item.against_control
     for measure, label in X_MEASURES:
-        series = []
-        for index, curve in enumerate(item.curves):
-            marks = []
-            for point in curve.points:
-                x, y = point.cost(measure, ref), point.gain("verified", ref)
-                if x is None or y is None:
-                    continue
-                fired = point.fired
-                marks.append(
-                    FrontierMark(
-                        point.label,
-                        x.mean,
-                        y.mean,
-                        x.half_width,
-                        y.half_width,
-                        point.claimed.mean if point.claimed else None,
-                        ("flagged: " + ", ".join(fired)) if fired else "",
-                    )
-                )
-            series.append(FrontierSeries(curve.label, PALETTE[index % len(PALETTE)], marks))
+        series = gain_series(item, partial(_cost, measure=measure, ref=ref))
         controls = []
         other = item.base if ref else item.control
         if other is not None and (cost := other.cost(measure, ref)) is not None:
