@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from rlgan_bench.analysis.frontier import Budget
+
 ROOT = Path(__file__).resolve().parents[1]
 BOARD = ROOT / "leaderboards" / "digits-frontier"
 DOC = ROOT / "docs" / "protocol.md"
@@ -45,9 +47,6 @@ class Board:
     def curve(self, reward: str, method: str) -> dict[str, Any]:
         return next(c for c in self.frontier(reward)["curves"] if c["method"] == method)
 
-    def point(self, reward: str, method: str, strength: float) -> dict[str, Any]:
-        return next(p for p in self.curve(reward, method)["points"] if p["strength"] == strength)
-
     def cells(self, pattern: str) -> Iterator[Path]:
         return iter(sorted((self.folder / "cells").glob(pattern)))
 
@@ -60,10 +59,6 @@ def pm(estimate: dict[str, Any] | None, digits: int = 2) -> str:
     if estimate.get("half_width") is None:
         return mean
     return f"{mean} ± {estimate['half_width']:.{digits}f}"
-
-
-def value(estimate: dict[str, Any] | None, digits: int = 2) -> str:
-    return "–" if estimate is None else f"{estimate['mean']:.{digits}f}"
 
 
 def logged(board: Board, pattern: str, key: str) -> list[float]:
@@ -86,8 +81,12 @@ def spread(values: list[float], digits: int = 2) -> str:
 
 
 def in_budget(board: Board, reward: str, curve: dict[str, Any]) -> list[dict[str, Any]]:
-    """The points of ``curve`` whose mean costs (against the control) are within the budget."""
-    budget = board.frontier(reward)["budget"]
+    """The points of ``curve`` within the budget by the ranking's own rule
+    (:meth:`rlgan_bench.analysis.frontier.Budget.within`), costs against the control."""
+    given = board.frontier(reward)["budget"]
+    budget = Budget(
+        given["fid_cost"], given["precision_drop"], given["source"], given["recall_drop"]
+    )
 
     def cost(point: dict[str, Any], name: str) -> float | None:
         found = point.get(f"{name}_vs_control") or point.get(name)
@@ -96,11 +95,7 @@ def in_budget(board: Board, reward: str, curve: dict[str, Any]) -> list[dict[str
     return [
         p
         for p in curve["points"]
-        if (fid := cost(p, "fid_cost")) is not None
-        and fid <= budget["fid_cost"]
-        and (precision := cost(p, "precision_drop")) is not None
-        and precision <= budget["precision_drop"]
-        and ((recall := cost(p, "recall_drop")) is None or recall <= budget["recall_drop"])
+        if budget.within(cost(p, "fid_cost"), cost(p, "precision_drop"), cost(p, "recall_drop"))
     ]
 
 
@@ -294,7 +289,6 @@ def write(board: Board) -> str:
         "",
     ]
     for reward, title in (("classifier", "classifier (target 7)"), ("jpeg", "jpeg")):
-        frontier = board.frontier(reward)
         lines += [
             f"**{title}.** Controls of the hacked verdict: {controls_text(board, reward)}. "
             f"The control (the base trained as long without a reward) moved "
@@ -307,7 +301,6 @@ def write(board: Board) -> str:
             *method_lines(board, reward),
             "",
         ]
-        del frontier
     few = [
         f"{curve['method']} on {reward} ({len(in_budget(board, reward, curve))})"
         for reward in ("classifier", "jpeg")
