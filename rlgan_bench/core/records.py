@@ -422,8 +422,13 @@ class Protocol(Record):
     uses_real_data: bool = False
     #: the method updates the generator (False: best-of-n, which only selects samples)
     trains: bool = True
+    #: the id of the cell a method that does not train selects from: the control where the
+    #: matrix has one, so that every point has had the same training (None: the base)
+    selects_from: str | None = None
 
-    _OPTIONAL = frozenset({"base", "base_digest", "method", "strength", "strength_name"})
+    _OPTIONAL = frozenset(
+        {"base", "base_digest", "method", "strength", "strength_name", "selects_from"}
+    )
     KIND = "a cell's protocol"
 
     def _check(self, source: str, where: str) -> None:

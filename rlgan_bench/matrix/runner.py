@@ -119,22 +119,31 @@ def base_run(out: Path, cell: Cell) -> Path | None:
     protocol = cell.protocol
     if protocol is None or protocol.base is None:
         return None
-    folder = out / "cells" / protocol.base
-    try:
-        record = records.read_result(folder / RESULT_FILE)
-    except RecordError:
-        record = None
-    if record is None or not record.done:
-        raise ConfigError(
-            f"base {protocol.base} is not done ({record.error if record else 'no result yet'}); "
-            f"fix it and run the matrix again"
-        )
+    if protocol.selects_from is not None:  # a method that selects samples of the control
+        _done_run(out, protocol.selects_from, "control")
+        return out / "cells" / protocol.selects_from / "run"
+    record = _done_run(out, protocol.base, "base")
     if protocol.base_digest and record.cell_digest != protocol.base_digest:
         raise ConfigError(
             f"base {protocol.base} in {out} was trained with other settings than this matrix "
             f"gives it; use another --out"
         )
-    return folder / "run"
+    return out / "cells" / protocol.base / "run"
+
+
+def _done_run(out: Path, cell_id: str, role: str) -> ResultRecord:
+    """The record of the done cell ``cell_id`` (a ``role``, for the message) that another
+    starts from; one that is not done is a one-line error."""
+    try:
+        record = records.read_result(out / "cells" / cell_id / RESULT_FILE)
+    except RecordError:
+        record = None
+    if record is None or not record.done:
+        raise ConfigError(
+            f"{role} {cell_id} is not done ({record.error if record else 'no result yet'}); "
+            f"fix it and run the matrix again"
+        )
+    return record
 
 
 def run_cell(

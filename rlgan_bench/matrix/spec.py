@@ -52,6 +52,7 @@ from rlgan_bench.core.defaults import (
     resolve,
 )
 from rlgan_bench.core.errors import ConfigError, RlganError
+from rlgan_bench.core.method import RANGES
 from rlgan_bench.core.records import ROLE_BASE, ROLE_CONTROL, ROLE_FINETUNE, Protocol
 from rlgan_bench.evaluation.audits import applicable
 from rlgan_bench.host import PluginHost
@@ -742,16 +743,21 @@ def _protocol_cells(
             )
             cells.append(base)
             link: dict[str, Any] = {"base": base.id, "base_digest": base.digest()}
+            selects_from: dict[str, Any] = {}
             if control:
                 continued = train(backbone_keys, seed, {"reward": None, "steps": steps})
                 cells.append(Cell(continued, settings, Protocol(role=ROLE_CONTROL, **link)))
+                # selection starts where training methods end without a reward: the control
+                selects_from = {"selects_from": cells[-1].id}
             for variant in variants:
                 if variant["reward"] is None:
                     continue  # the base is the lambda = 0 row
                 meta = variant["protocol"]
                 keys = {k: v for k, v in variant.items() if k != "protocol"}
                 config = train(backbone_keys, seed, {**keys, "steps": steps})
-                cells.append(Cell(config, settings, Protocol(role=ROLE_FINETUNE, **link, **meta)))
+                source = selects_from if not meta.get("trains", True) else {}
+                protocol = Protocol(role=ROLE_FINETUNE, **link, **meta, **source)
+                cells.append(Cell(config, settings, protocol))
     return cells
 
 
@@ -1010,6 +1016,12 @@ def _sweep(
             problems.append(
                 f"{key}.methods.{mode}: {method.strength_name} must be whole numbers >= 1, "
                 f"got {given!r}"
+            )
+            continue
+        wanted = method.option_ranges.get(method.strength_name)
+        if wanted is not None and not all(RANGES[wanted](v) for v in strengths):
+            problems.append(
+                f"{key}.methods.{mode}: {method.strength_name} must be {wanted}, got {given!r}"
             )
             continue
         pairs += [(mode, v) for v in strengths]

@@ -49,7 +49,7 @@ def matrix(rewards, **extra):
 
 
 BRIGHTNESS_SWEEP = [
-    {"name": "brightness", "methods": {"backprop": [0.0, 3.0, 30.0], "best-of-n": [1, 8]}}
+    {"name": "brightness", "methods": {"backprop": [0.0, 3.0, 30.0], "best-of-n": [1, 1.5, 8]}}
 ]
 
 
@@ -146,7 +146,11 @@ class SamplesOnlyPlugin:
             "reward 'samples-only' cannot score real images, which 'reward-weighted' resamples",
         ),
         ([{"name": "brightness", "methods": {"nosuch": [1.0]}}], {}, "unknown method 'nosuch'"),
-        ([{"name": "brightness", "methods": {"best-of-n": [2.5]}}], {}, "n must be whole numbers"),
+        (
+            [{"name": "brightness", "methods": {"best-of-n": [0.5, 2]}}],
+            {},
+            "matrix.rewards[0].methods.best-of-n: n must be >= 1, got [0.5, 2]",
+        ),
         ([{"name": "brightness", "methods": {"backprop": [-1]}}], {}, "finite numbers >= 0"),
         (
             [{"name": "brightness", "methods": {"backprop": [1]}}],
@@ -287,19 +291,45 @@ def test_backprop_on_brightness_moves_the_reward_more_at_a_larger_strength(swept
     assert gains[2] - gains[0] > 1e-3  # of the pixel range, in 12 steps of a tiny model
 
 
-def test_best_of_n_at_one_is_the_base_and_at_eight_selects_brighter_samples(swept):
+def test_best_of_n_selects_among_the_controls_samples_and_a_fractional_n_mixes(swept):
+    """Selection starts where the training methods end without a reward (the control): N 1
+    is the control itself; N 8 selects brighter samples; N 1.5 is each sample the best of 1
+    or of 2 draws, at random, paying for the draws it makes."""
     out, m, _, _ = swept
     host = PluginHost().load()
     cpu = torch.device("cpu")
-    base = generate(load_run(out / "cells/dcgan__none__seed0/run", host, cpu), 40, 20, 0, cpu)
     points = by_role(m.cells)
+    control = points[("control", None, None)]
+    assert {points[("finetune", "best-of-n", n)].protocol.selects_from for n in (1, 1.5, 8)} == {
+        control.id
+    }
+    reference = generate(load_run(out / "cells" / control.id / "run", host, cpu), 40, 20, 0, cpu)
     one = load_run(out / "cells" / points[("finetune", "best-of-n", 1.0)].id / "run", host, cpu)
-    assert torch.equal(generate(one, 40, 20, 0, cpu), base)
-    assert _claimed(out, points[("finetune", "best-of-n", 1.0)]) == 0.0
-    eight = load_run(out / "cells" / points[("finetune", "best-of-n", 8.0)].id / "run", host, cpu)
-    brighter = generate(eight, 40, 20, 0, cpu)
-    assert brighter.float().mean() > base.float().mean()
-    assert _claimed(out, points[("finetune", "best-of-n", 8.0)]) > 0
+    assert torch.equal(generate(one, 40, 20, 0, cpu), reference)
+    one_audit = json.loads((one.run_dir.parent / "result.json").read_text())
+    assert one_audit["eval"]["reward_audit"]["against_control"]["claimed"]["gain"] == 0.0
+    # selection judged on the generators' float images (the tiny models' rewards differ by
+    # less than uint8 rounding)
+    reward = host.get("rewards", "brightness").obj()
+    reward.setup(cpu, 16, 1)
+    control_run = load_run(out / "cells" / control.id / "run", host, cpu)
+    z = control_run.backbone.sample_latent(40, "cpu", torch.Generator().manual_seed(0))
+    before = reward.score(control_run.generator(z))
+
+    def selected(n: float) -> Tensor:
+        cell = points[("finetune", "best-of-n", n)]
+        return reward.score(load_run(out / "cells" / cell.id / "run", host, cpu).generator(z))
+
+    eight = selected(8.0)
+    assert bool((eight >= before).all()) and eight.mean() > before.mean()
+    mixed = selected(1.5)
+    assert bool((mixed >= before).all())
+    assert 0 < int((mixed > before).sum()) < len(before)  # some had a second draw that won
+    mixed_cell = points[("finetune", "best-of-n", 1.5)]
+    assert mixed_cell.id == "dcgan__brightness__best-of-n__n1.5__seed0"
+    result = json.loads((out / "cells" / mixed_cell.id / "result.json").read_text())
+    sampling = result["eval"]["sampling"]
+    assert sampling["samples"] < sampling["reward_calls"] < 2 * sampling["samples"]
 
 
 def test_a_rerun_trains_nothing_and_a_lost_result_is_recomputed_without_training(swept, tmp_path):
