@@ -27,7 +27,6 @@ Cells trained from scratch (matrices without ``finetune_steps``) have no frontie
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 from collections.abc import Callable, Sequence
@@ -55,13 +54,13 @@ from rlgan_bench.analysis.results import (
     USES_REAL_DATA,
     CellResult,
     Results,
-    strength_label,
 )
 from rlgan_bench.analysis.selection import best_of_n_draws
 from rlgan_bench.analysis.separation import separation
 from rlgan_bench.analysis.stats import T_975, Estimate, _estimate, t_quantile
 from rlgan_bench.core.config import configuration
 from rlgan_bench.core.defaults import FRONTIER_BUDGET
+from rlgan_bench.core.identity import canonical_json, strength_label
 from rlgan_bench.core.metric import comparison_key
 from rlgan_bench.core.params import describe
 from rlgan_bench.core.records import ROLE_BASE, ROLE_CONTROL, ROLE_FINETUNE, RewardAudit
@@ -633,10 +632,6 @@ class FrontierReport:
 # --- building ----------------------------------------------------------------------------------
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
 #: settings that carry a method's strength, and those that follow from the base
 _STRENGTH_FIELDS = ("reward_weight", "reward_tilt")
 _NOT_CURVE = ("init_from",)
@@ -1109,9 +1104,9 @@ def _frontier_key(cell: CellResult, section: RewardAudit) -> tuple[Any, ...]:
         section.split,
         section.n_real,
         cell.backbone,
-        _dumps(cell.backbone_params),
+        canonical_json(cell.backbone_params),
         cell.reward,
-        _dumps(cell.reward_params),
+        canonical_json(cell.reward_params),
     )
 
 
@@ -1208,7 +1203,7 @@ def build(results: Results, budget: Budget | None = None) -> FrontierReport | No
         groups.setdefault(_frontier_key(cell, section), []).append((cell, section))
     frontiers = [
         _frontier(members, bases, controls, budget)
-        for _, members in sorted(groups.items(), key=lambda kv: _dumps(kv[0]))
+        for _, members in sorted(groups.items(), key=lambda kv: canonical_json(kv[0]))
     ]
     frontiers.sort(key=lambda f: (f.dataset, f.backbone_label, f.reward_label, str(f.n)))
     by_id = {cell.id: cell for cell in done}
@@ -1241,7 +1236,7 @@ def _frontier(
     control_of = {v.base: v for v in control.per_seed} if control is not None else {}
     by_curve: dict[str, list[tuple[CellResult, RewardAudit]]] = {}
     for cell, audit in members:
-        by_curve.setdefault(_dumps(_curve_settings(cell)), []).append((cell, audit))
+        by_curve.setdefault(canonical_json(_curve_settings(cell)), []).append((cell, audit))
     every_seed: list[SeedValues] = []
     curves = []
     for _, cells in sorted(by_curve.items()):

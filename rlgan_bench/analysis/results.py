@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rlgan_bench.core.atomic import read_jsonl
-from rlgan_bench.core.config import TrainConfig, configuration
+from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.errors import RlganError
+from rlgan_bench.core.identity import canonical_json, configuration_key, strength_label
 from rlgan_bench.core.params import describe
 from rlgan_bench.core.records import (
     ROLE_BASE,
@@ -41,22 +42,10 @@ if TYPE_CHECKING:  # the frontier is built from the cells this module reads
     from rlgan_bench.analysis.frontier import FrontierReport
 
 RESULT_FILE = "result.json"
-#: the strength names of the base protocol as tables show them
-STRENGTH_SYMBOLS = {"lambda": "λ", "beta": "β", "n": "N"}
 #: what the tables say of a method that scores real images with the reward
 USES_REAL_DATA = "uses R on real data"
 CONTROL_LABEL = "control (more steps, no reward)"
 BASE_LABEL = "base (no reward)"
-#: settings of a protocol cell that follow from its base (its path differs per seed)
-_FROM_BASE = ("init_from",)
-
-
-def strength_label(name: str | None, value: float | None) -> str:
-    """``λ=0.3``, ``β=1``, ``N=16``: a base-protocol strength with its name."""
-    if value is None:
-        return "–"
-    symbol = STRENGTH_SYMBOLS.get(name or "", name or "strength")
-    return f"{symbol}={value:g}"
 
 
 def method_label(protocol: Protocol | None) -> str:
@@ -196,16 +185,7 @@ class CellResult:
         """Everything of the training config but the seed (and the device): cells with equal
         keys are seeds of one configuration. A protocol cell's key has its role, method,
         strength and anchor, and not the path of its base (another one per seed)."""
-        protocol = self.protocol
-        if protocol is None:
-            return json.dumps(configuration(self.train), sort_keys=True, default=str)
-        settings = configuration(self.train)
-        if protocol.role != ROLE_BASE:
-            settings = {k: v for k, v in settings.items() if k not in _FROM_BASE}
-        place = protocol.to_json()
-        for key in ("base", "base_digest"):
-            place.pop(key, None)
-        return json.dumps({**settings, "protocol": place}, sort_keys=True, default=str)
+        return configuration_key(self.train, self.protocol)
 
     @property
     def identity(self) -> tuple[Any, ...]:
@@ -214,9 +194,9 @@ class CellResult:
         lambda 0, base and control neither reward nor lambda)."""
         named = (
             self.backbone,
-            json.dumps(self.backbone_params, sort_keys=True, default=str),
+            canonical_json(self.backbone_params),
             self.reward,
-            json.dumps(self.reward_params, sort_keys=True, default=str),
+            canonical_json(self.reward_params),
             self.mode,
             self.lam,
         )
@@ -584,7 +564,6 @@ __all__ = [
     "BASE_LABEL",
     "CONTROL_LABEL",
     "RESULT_FILE",
-    "STRENGTH_SYMBOLS",
     "USES_REAL_DATA",
     "Board",
     "CellResult",
@@ -597,5 +576,4 @@ __all__ = [
     "Stat",
     "load_results",
     "method_label",
-    "strength_label",
 ]

@@ -32,7 +32,6 @@ matrix cell's ``result.json``) as ``reward_audit``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import statistics
 from pathlib import Path
@@ -52,6 +51,7 @@ from rlgan_bench.core.dataset import ImageData
 from rlgan_bench.core.defaults import EVAL_DEFAULTS, MATRIX_EVAL_SAMPLES
 from rlgan_bench.core.digits import is_digit_dataset
 from rlgan_bench.core.errors import ConfigError, RlganError
+from rlgan_bench.core.identity import canonical_json
 from rlgan_bench.core.nets.shared import batched, cached_eval_net
 from rlgan_bench.core.records import ControlGains, Gain, RewardAudit, read_eval, write_eval
 from rlgan_bench.core.runtime import resolve_device
@@ -247,7 +247,7 @@ def _once(kind: str, images: Tensor, labels: tuple[Any, ...], compute: Any) -> A
 
 
 def _labels(options: dict[str, Any]) -> str:
-    return json.dumps(options, sort_keys=True, default=str)
+    return canonical_json(options)
 
 
 def _value(scores: dict[str, Any], metric: str, key: str) -> float | None:

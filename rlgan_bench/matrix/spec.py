@@ -30,7 +30,6 @@ with a deprecation warning (:func:`_translated`, :func:`_current_names`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -52,6 +51,12 @@ from rlgan_bench.core.defaults import (
     resolve,
 )
 from rlgan_bench.core.errors import ConfigError, RlganError
+from rlgan_bench.core.identity import (
+    NO_REWARD,
+    canonical_json,
+    cell_id,
+    short_hash,
+)
 from rlgan_bench.core.method import RANGES
 from rlgan_bench.core.records import ROLE_BASE, ROLE_CONTROL, ROLE_FINETUNE, Protocol
 from rlgan_bench.evaluation.audits import applicable
@@ -63,7 +68,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-NO_REWARD = "none"
 MIN_EVAL_SAMPLES = 20
 DEFAULT_METRICS: tuple[str, ...] = tuple(EVAL_DEFAULTS["metrics"])
 # TrainConfig keys a matrix sets per cell rather than in [run]
@@ -97,9 +101,6 @@ MATRIX_KEYS = {
     "budget",
 }
 BUDGET_KEYS = ("fid_cost", "precision_drop", "recall_drop")
-#: the built-in strength names' short forms in cell ids (``lam0.3``); any other strength name
-#: is written as it is (``q0.25``: Method.strength_name, lowercase letters, digits and _)
-STRENGTH_SYMBOLS = {"lambda": "lam"}
 
 
 #: [eval] settings added after cells were first recorded, with their defaults
@@ -143,30 +144,7 @@ class Cell:
 
     @property
     def id(self) -> str:
-        t, protocol = self.train, self.protocol
-        parts = [backbone_label(t.backbone, t.backbone_params), self.reward_label]
-        if protocol is not None and protocol.role == ROLE_CONTROL:
-            parts.append("continued")
-        elif protocol is not None and protocol.role == ROLE_FINETUNE:
-            name = protocol.strength_name or "strength"
-            symbol = STRENGTH_SYMBOLS.get(name, name)
-            parts += [t.mode or "default", f"{symbol}{protocol.strength:g}"]
-            if protocol.anchor:
-                parts.append(f"anchor{protocol.anchor:g}")
-            # a strength that is the method's option is in the id once, by its name
-            options = {k: v for k, v in t.mode_params.items() if k != name}
-            if options:
-                parts.append(_short_hash({"reward": t.reward_params, "mode": options}))
-            elif t.reward_params:
-                parts.append(_short_hash(t.reward_params))
-        elif t.reward:
-            parts += [t.mode or "default", f"lam{t.reward_weight:g}"]
-            if t.mode_params:
-                parts.append(_short_hash({"reward": t.reward_params, "mode": t.mode_params}))
-            elif t.reward_params:
-                parts.append(_short_hash(t.reward_params))
-        parts.append(f"seed{t.seed}")
-        return "__".join(parts)
+        return cell_id(self.train, self.protocol)
 
     def digest(self) -> str:
         # eval settings added later count only when set, so recorded cells keep their digests
@@ -178,7 +156,7 @@ class Cell:
         data: dict[str, Any] = {"train": self.train.identity(), "eval": settings}
         if self.protocol is not None:  # a cell from another base is another cell
             data["protocol"] = self.protocol.to_json()
-        return _short_hash(data)
+        return short_hash(data)
 
     def to_dict(self) -> dict[str, Any]:
         data = {"id": self.id, "train": self.train.to_dict(), "eval": self.eval.__dict__}
@@ -226,16 +204,6 @@ def _shape_of(run: dict[str, Any], overrides: dict[str, Any], host: PluginHost) 
         return ModelShape(keys["image_size"], channels, keys["latent_dim"], keys["width"])
     except (TypeError, ValueError, RlganError):
         return ModelShape()
-
-
-def backbone_label(name: str, params: dict[str, Any] | None) -> str:
-    """A backbone in cell ids: its name, with a hash of its hyperparameters when a run sets
-    them (``wgan-gp-1a2b3c4d``), so that two settings of one backbone are two cells."""
-    return f"{name}-{_short_hash(params)}" if params else name
-
-
-def _short_hash(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 
 #: how a run of the shipped default matrix names its source in matrix.json and reports
@@ -495,11 +463,9 @@ def _check_components(
         origin = origins.get(id(t))
         if not t.reward or origin is None:
             continue
-        signature = json.dumps(
+        signature = canonical_json(
             [origin.backbone, origin.entry, t.reward, t.reward_params, t.mode, t.mode_params]
-            + [t.keep_best, t.audit_every, t.dataset, t.image_size, t.channels],
-            sort_keys=True,
-            default=str,
+            + [t.keep_best, t.audit_every, t.dataset, t.image_size, t.channels]
         )
         if signature in seen:
             continue

@@ -8,13 +8,13 @@ columns=[*COLUMNS, mine])`` adds one (a :class:`~rlgan_bench.analysis.results.Co
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from rlgan_bench.analysis.results import CellResult, Column, Measure
 from rlgan_bench.core.errors import ConfigError
+from rlgan_bench.core.identity import canonical_json
 from rlgan_bench.core.metric import COMPARISON_FIELDS, comparison_key
 from rlgan_bench.core.records import ClassHistogram, RewardAudit
 
@@ -65,7 +65,7 @@ def final_reward(cell: CellResult) -> Measure | None:
     values = [v for v in logged if v is not None][-FINAL_REWARD_WINDOW:]
     if not values:
         return None
-    params = json.dumps(cell.reward_params, sort_keys=True, default=str)
+    params = canonical_json(cell.reward_params)
     scope = {"extractor": f"reward {cell.reward}", "reward_params": cell.reward_params}
     return Measure(sum(values) / len(values), ("reward", cell.reward, params), scope)
 
@@ -118,7 +118,7 @@ def audit_value(name: str) -> Callable[[CellResult], Measure | None]:
         if value is None:
             return None
         audit = section.verified.audit if section.verified else None
-        thresholds = json.dumps(section.thresholds, sort_keys=True, default=str)
+        thresholds = canonical_json(section.thresholds)
         scope = {
             "extractor": f"audit {audit}" if audit else "no audit",
             "n_generated": section.n,

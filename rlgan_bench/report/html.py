@@ -34,6 +34,7 @@ from rlgan_bench.analysis.compute import COMPUTE_AXES, DEFAULT_X_AXIS
 from rlgan_bench.analysis.frontier import DEFINITIONS, X_MEASURES, Frontier, FrontierReport, Point
 from rlgan_bench.analysis.results import Board, CellResult, Column, Leaderboard, Row
 from rlgan_bench.analysis.stats import Estimate
+from rlgan_bench.core.identity import canonical_json
 from rlgan_bench.report.charts import (
     PALETTE,
     FrontierMark,
@@ -737,7 +738,7 @@ def sample_grids(board: Leaderboard) -> list[SampleGrid]:
 
 def _counted(values: Sequence[Any]) -> list[tuple[str, int]]:
     """The distinct values, most common first, each as text with its count."""
-    counts = Counter(json.dumps(v, sort_keys=True, default=str) for v in values)
+    counts = Counter(canonical_json(v) for v in values)
     shown = []
     for text, n in counts.most_common():
         value = json.loads(text)

@@ -9,7 +9,6 @@ measured differently are not averaged together either: they make separate rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from rlgan_bench.analysis.results import (
     load_results,
 )
 from rlgan_bench.core.errors import ConfigError
+from rlgan_bench.core.identity import canonical_json
 from rlgan_bench.core.records import ROLES
 from rlgan_bench.report.columns import COLUMNS, get_column
 
@@ -74,11 +74,11 @@ def _row_order(row: Row) -> tuple[Any, ...]:
     anchor = protocol.anchor if protocol is not None else -1.0
     return (
         row.backbone,
-        json.dumps(row.backbone_params, sort_keys=True, default=str),
+        canonical_json(row.backbone_params),
         row.reward != "none",
         role,
         row.reward,
-        json.dumps(row.reward_params, sort_keys=True, default=str),
+        canonical_json(row.reward_params),
         row.mode or "",
         anchor,
         strength,
