@@ -7,8 +7,8 @@ Runs the matrix (default: the shipped default benchmark) into a fresh folder the
 reports) and prints its wall time against the sum of the work its cells recorded
 (`timing_s`: training or assembling, evaluation, the reward-hacking gauge), each base counted
 once, since it is one cell that every point of it starts from. A ratio near 1 says the matrix
-costs what its unique work costs: no base trained twice, little orchestration. The issue's
-target is <= 1.10.
+costs what its unique work costs: no base trained twice, little orchestration, workers that do
+not wait for each other (with W workers the ratio is wall x W / work). The target is <= 1.05.
 """
 
 from __future__ import annotations
@@ -58,7 +58,10 @@ def main() -> None:
             print(f"  {part:6s} {seconds:8.1f} s")
         print(f"unique work (bases once): {unique:8.1f} s")
         print(f"wall time of the matrix:  {wall:8.1f} s")
-        print(f"ratio wall / unique work: {wall / unique:.3f} (target <= 1.10)")
+        # with several workers the unique work is shared out: the ratio is of the time the
+        # workers were held (wall x workers) to the work, 1 when they never wait
+        held = wall * args.workers
+        print(f"ratio wall x workers / unique work: {held / unique:.3f} (target <= 1.05)")
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def spread(values: list[float], digits: int = 2) -> str:
 
 def in_budget(board: Board, reward: str, curve: dict[str, Any]) -> list[dict[str, Any]]:
     """The points of ``curve`` within the budget by the ranking's own rule
-    (:meth:`rlgan_bench.analysis.frontier.Budget.within`), costs against the control."""
+    (:meth:`rlgan_bench.analysis.budget.Budget.within`), costs against the control."""
     given = board.frontier(reward)["budget"]
     budget = Budget(
         given["fid_cost"], given["precision_drop"], given["source"], given["recall_drop"]
@@ -97,6 +97,27 @@ def in_budget(board: Board, reward: str, curve: dict[str, Any]) -> list[dict[str
         for p in curve["points"]
         if budget.within(cost(p, "fid_cost"), cost(p, "precision_drop"), cost(p, "recall_drop"))
     ]
+
+
+def outside_text(board: Board, reward: str, curve: dict[str, Any]) -> str:
+    """The points of ``curve`` outside the budget, each with the costs that put it there."""
+    given = board.frontier(reward)["budget"]
+    inside = {p["label"] for p in in_budget(board, reward, curve)}
+    out = []
+    for point in curve["points"]:
+        if point["label"] in inside:
+            continue
+        reasons = []
+        for name, label, digits in (
+            ("fid_cost", "FID cost", 1),
+            ("precision_drop", "precision drop", 3),
+            ("recall_drop", "recall drop", 3),
+        ):
+            found = point.get(f"{name}_vs_control") or point.get(name)
+            if found is not None and given.get(name) is not None and found["mean"] > given[name]:
+                reasons.append(f"{label} {found['mean']:.{digits}f}")
+        out.append(f"{point['label']} ({', '.join(reasons) or 'no costs measured'})")
+    return ", ".join(out)
 
 
 def flagged(board: Board, reward: str, flag: str) -> list[str]:
@@ -301,19 +322,27 @@ def write(board: Board) -> str:
             *method_lines(board, reward),
             "",
         ]
-    few = [
-        f"{curve['method']} on {reward} ({len(in_budget(board, reward, curve))})"
+    counts = [
+        (reward, curve, len(in_budget(board, reward, curve)))
         for reward in ("classifier", "jpeg")
         for curve in board.frontier(reward)["curves"]
-        if len(in_budget(board, reward, curve)) < 3
+    ]
+    few = [f"{curve['method']} on {reward} ({n})" for reward, curve, n in counts if n < 3]
+    edges = [
+        f"{curve['method']} on {reward}: {outside}"
+        for reward, curve, _ in counts
+        if (outside := outside_text(board, reward, curve))
     ]
     lines += [
-        "**Points within the budget.** Fewer than three: "
-        f"{listing(few)}. best-of-n's N is a whole number and every N ≥ 3 (classifier) or "
-        "≥ 4 (jpeg) loses more recall or FID than the budget allows; the critic's points "
-        "beyond λ 1 leave it by collapsing the diversity or the FID. The issue's aim of three "
-        "points per method within the budget is not met for these: their best points are "
-        "still ranked, on fewer points.",
+        "**Points within the budget.** "
+        + (
+            f"Fewer than three: {listing(few)}; their best points are still ranked, on fewer "
+            "points. "
+            if few
+            else f"Every method has at least three ({min(n for *_, n in counts)} to "
+            f"{max(n for *_, n in counts)}). "
+        )
+        + f"Outside it (costs against the control over the budget): {'; '.join(edges)}.",
         "",
         f"**ppo's trust region** at the board's strengths (clip range 0.2; median (range) over "
         f"the logged steps of every seed): {ppo_text(board)}.",
