@@ -197,9 +197,9 @@ def sevens_by_network(run_dir: Path, samples: int) -> dict[str, float]:
     network calls a seven: the plain classifier (the naive reward's), the robust reward
     classifier (the default reward's) and the evaluation network (the audit's). Agreement of
     the three says the samples are sevens; the plain one alone says they only fool it."""
-    from rlgan_bench.core.nets import digit_nets
     from rlgan_bench.evaluation.evaluate import generate, load_run
     from rlgan_bench.host import get_host
+    from rlgan_bench.shared.nets import digit_nets
 
     cpu = torch.device("cpu")
     images = generate(load_run(run_dir, get_host(), cpu), samples, 250, 0, cpu)

@@ -28,10 +28,10 @@ import torch.nn.functional as F
 from rlgan_bench.builtins.rewards.jpeg import jpeg_kilobytes
 from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.dataset import to_float
-from rlgan_bench.core.digits import load_digits
-from rlgan_bench.core.nets.digit_nets import load_eval_net
 from rlgan_bench.evaluation.evaluate import evaluate, generate, load_run
 from rlgan_bench.host import get_host
+from rlgan_bench.shared.digits import load_digits
+from rlgan_bench.shared.nets.digit_nets import load_eval_net
 from rlgan_bench.training.trainer import Trainer
 
 TARGET = 7

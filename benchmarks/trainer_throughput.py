@@ -18,8 +18,8 @@ import torch.nn.functional as F
 from rlgan_bench.builtins.backbones.dcgan import DCGAN
 from rlgan_bench.core.backbone import ModelShape
 from rlgan_bench.core.config import TrainConfig
-from rlgan_bench.core.digits import load_digits
 from rlgan_bench.core.runtime import resolve_device
+from rlgan_bench.shared.digits import load_digits
 from rlgan_bench.training.trainer import Trainer
 
 

@@ -5,18 +5,20 @@ built-in plugins (``rlgan_bench.builtins``) import nothing else from rlgan-bench
 them can be copied into a plugin package unchanged. Names not listed in ``__all__`` are not
 part of the API and may move between releases; ``HOOKS_API_VERSION`` versions this list
 together with the hooks in :mod:`rlgan_bench.hookspecs`.
+
+The names come from two internal layers: the contracts (base classes, records of a metric,
+errors) from :mod:`rlgan_bench.core`, and the implementations plugins may build on (the
+shipped networks and their weights, the embedded digits, the Gaussian policy) from
+:mod:`rlgan_bench.shared`. A plugin imports them here, where they keep their names.
 """
 
 from __future__ import annotations
 
 from rlgan_bench.core import deprecations as _deprecations
-from rlgan_bench.core import weights
 from rlgan_bench.core.audit import Audit
 from rlgan_bench.core.backbone import Backbone, ModelShape, adam_optimizers
 from rlgan_bench.core.dataset import DatasetSpec, ImageData, resize_and_match_channels
 from rlgan_bench.core.defaults import CLIP_MODEL_CHOICES, EVAL_DEFAULTS, EXTRACTOR_CHOICES
-from rlgan_bench.core.digits import CLASS_NAMES as DIGIT_CLASS_NAMES
-from rlgan_bench.core.digits import is_digit_dataset, load_digits
 from rlgan_bench.core.errors import ConfigError, MissingFileError, PluginError, RlganError
 from rlgan_bench.core.grids import generate_in_eval_mode, grid_image
 from rlgan_bench.core.images import jpeg_kilobytes, to_float, to_uint8
@@ -31,31 +33,35 @@ from rlgan_bench.core.metric import (
     skipped,
     unavailable,
 )
-from rlgan_bench.core.nets.clip import DEFINITION as CLIP_SCORE_DEFINITION
-from rlgan_bench.core.nets.clip import ClipScorer
-from rlgan_bench.core.nets.clip import load_scorer as load_clip_scorer
-from rlgan_bench.core.nets.clip import score_images as score_images_with_clip
-from rlgan_bench.core.nets.dcgan import Discriminator as DCGANDiscriminator
-from rlgan_bench.core.nets.dcgan import Generator as DCGANGenerator
-from rlgan_bench.core.nets.dcgan import init_weights as dcgan_init_weights
-from rlgan_bench.core.nets.digit_nets import (
+from rlgan_bench.core.params import resolve_params
+from rlgan_bench.core.reward import Reward, checked_scores
+from rlgan_bench.hookspecs import HOOKS_API_VERSION, hookimpl
+from rlgan_bench.shared import weights
+from rlgan_bench.shared.digits import CLASS_NAMES as DIGIT_CLASS_NAMES
+from rlgan_bench.shared.digits import is_digit_dataset, load_digits
+from rlgan_bench.shared.diversity import mean_cosine_distance
+from rlgan_bench.shared.nets.cached import batched, cached_clip_scorer, cached_eval_net
+from rlgan_bench.shared.nets.clip import DEFINITION as CLIP_SCORE_DEFINITION
+from rlgan_bench.shared.nets.clip import ClipScorer
+from rlgan_bench.shared.nets.clip import load_scorer as load_clip_scorer
+from rlgan_bench.shared.nets.clip import score_images as score_images_with_clip
+from rlgan_bench.shared.nets.dcgan import Discriminator as DCGANDiscriminator
+from rlgan_bench.shared.nets.dcgan import Generator as DCGANGenerator
+from rlgan_bench.shared.nets.dcgan import init_weights as dcgan_init_weights
+from rlgan_bench.shared.nets.digit_nets import (
     DigitNet,
     load_eval_net,
     load_plain_classifier,
     load_reward_classifier,
 )
-from rlgan_bench.core.nets.shared import batched, cached_clip_scorer, cached_eval_net
-from rlgan_bench.core.params import resolve_params
-from rlgan_bench.core.policy import (
+from rlgan_bench.shared.policy import (
     GaussianPolicyMode,
     group_advantages,
     log_prob,
     perturbation,
     pixels,
 )
-from rlgan_bench.core.reward import Reward, checked_scores
-from rlgan_bench.core.weights import WeightsUnavailable
-from rlgan_bench.hookspecs import HOOKS_API_VERSION, hookimpl
+from rlgan_bench.shared.weights import WeightsUnavailable
 
 __all__ = [
     "CLIP_MODEL_CHOICES",
@@ -65,6 +71,7 @@ __all__ = [
     "batched",
     "cached_clip_scorer",
     "cached_eval_net",
+    "mean_cosine_distance",
     "is_digit_dataset",
     "CLIP_SCORE_DEFINITION",
     "COMPARISON_FIELDS",

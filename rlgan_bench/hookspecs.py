@@ -8,7 +8,7 @@ expose their plugin module through the ``rlgan_bench`` entry-point group::
 
 The built-in backbones, rewards, datasets, metrics and audits implement these very hooks, and
 so do the trainer's side jobs (rlgan_bench.training.callbacks: metrics_log, grids, checkpoints,
-audits), which the trainer registers on the host it uses; each run hook's docstring says which
+audit_log), which the trainer registers on the host it uses; each run hook's docstring says which
 of them run on it and where (pluggy's ``tryfirst``/``trylast``).
 """
 
@@ -28,8 +28,9 @@ if TYPE_CHECKING:  # the types the hooks pass, named for readers and type checke
 #: the same major version keeps working with (1.1: the ``register_methods`` hook and
 #: ``rlgan_bench.api``, the 0.1 import paths kept as deprecated shims; 1.2: the method contract
 #: ``Method`` with its ``MethodContext``, its hooks on the critic's real data and strength names
-#: of its own); the major number when something such a plugin may use is removed or changed.
-HOOKS_API_VERSION = "1.2"
+#: of its own; 1.3: ``MetricSpec.min_samples`` and ``mean_cosine_distance``); the major number
+#: when something such a plugin may use is removed or changed.
+HOOKS_API_VERSION = "1.3"
 
 hookspec = pluggy.HookspecMarker("rlgan_bench")
 hookimpl = pluggy.HookimplMarker("rlgan_bench")
@@ -80,7 +81,7 @@ def rlgan_run_start(run: RunContext) -> None:
     :class:`rlgan_bench.training.context.RunContext`: its config, models and output directory.
 
     Built-ins: ``metrics_log`` (tryfirst) drops the metrics.jsonl lines after ``run.start_step``
-    (a resumed run trains those steps again); ``audits`` (tryfirst) prepares the training-time
+    (a resumed run trains those steps again); ``audit_log`` (tryfirst) prepares the training-time
     audits and drops their lines after the checkpoint; ``grids`` draws samples.png of a run
     resumed after its last step."""
 
@@ -94,7 +95,7 @@ def rlgan_after_generator_step(run: RunContext, step: int, stats: dict[str, floa
     Built-ins: ``metrics_log`` (tryfirst) checks that the losses are finite (else
     ``TrainingDiverged``, before anything of the step is written) and appends the metrics.jsonl
     line; then the ordinary implementations; then, trylast, ``grids`` (samples/step_N.png),
-    ``checkpoints`` (checkpoint.pt) and ``audits`` (audit.jsonl, checkpoint.pt then best.pt on a
+    ``checkpoints`` (checkpoint.pt) and ``audit_log`` (audit.jsonl, checkpoint.pt then best.pt on a
     new best, then :func:`rlgan_after_evaluation`)."""
 
 
@@ -104,7 +105,7 @@ def rlgan_after_evaluation(run: LoadedRun | RunContext, step: int, metrics: dict
     ``rlgan-bench eval`` (``run`` is the :class:`rlgan_bench.evaluation.evaluate.LoadedRun`, ``metrics``
     the content of eval.json), and after each cheap audit during training (``--audit-every``:
     ``run`` is the live :class:`rlgan_bench.training.context.RunContext`, ``metrics`` the audit.jsonl
-    record, with ``"kind": "training-audit"``; called by the built-in ``audits`` after the step's
+    record, with ``"kind": "training-audit"``; called by the built-in ``audit_log`` after the step's
     checkpoint and best.pt are written). None of the side jobs implements it."""
 
 

@@ -1,5 +1,6 @@
 """The Python API: train a run, score it, run a matrix, load a generator, in a few lines and
-through the same code as the command line (``rlgan-bench train``, ``eval``, ``run``)::
+through the same code as the command line: ``rlgan-bench train`` and ``run`` parse their flags
+and print, the functions here do the work (``eval`` scores through :func:`evaluate` too)::
 
     import rlgan_bench as rb
 
@@ -12,6 +13,7 @@ through the same code as the command line (``rlgan-bench train``, ``eval``, ``ru
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -26,12 +28,24 @@ from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.core.runtime import resolve_device
 from rlgan_bench.evaluation.evaluate import evaluate, load_run
 from rlgan_bench.host import PluginHost, get_host
+from rlgan_bench.matrix.cell import Matrix
+from rlgan_bench.matrix.executors import Report, Started
 from rlgan_bench.matrix.session import MatrixOutcome, load_matrix, run_matrix_cells
 from rlgan_bench.report import write_reports
 from rlgan_bench.training.method_strength import at_strength
 from rlgan_bench.training.trainer import Trainer
 
-__all__ = ["MatrixOutcome", "TrainResult", "evaluate", "load_generator", "run_matrix", "train"]
+__all__ = [
+    "MatrixOutcome",
+    "TrainResult",
+    "evaluate",
+    "load_generator",
+    "plan_matrix",
+    "run_matrix",
+    "train",
+    "train_config",
+    "write_report",
+]
 
 
 @dataclass(frozen=True)
@@ -88,14 +102,51 @@ def train(
         if unknown:
             raise ConfigError(f"unknown training settings: {', '.join(unknown)}")
         config = TrainConfig(**settings)
-    config = at_strength(config.validate(), host, strength)
-    summary = Trainer(config, out_dir, host=host, quiet=quiet, silent=quiet).run(resume=resume)
+    return train_config(
+        config, out_dir, host, strength=strength, resume=resume, quiet=quiet, silent=quiet
+    )
+
+
+def train_config(
+    config: TrainConfig,
+    out_dir: str | Path,
+    host: PluginHost,
+    *,
+    strength: float | None = None,
+    resume: bool = False,
+    quiet: bool = False,
+    silent: bool = False,
+    names: Mapping[str, str] | None = None,
+) -> TrainResult:
+    """Train ``config`` into ``out_dir``: what :func:`train` and ``rlgan-bench train`` both do.
+
+    The method and its strength are written into the config first (so that config.json
+    states them; :func:`~rlgan_bench.training.method_strength.at_strength`). ``quiet``: log
+    lines instead of a progress bar; ``silent``: no terminal output at all; ``names``: how an
+    error names a setting (the command line's flags; by default its field)."""
+    config = at_strength(config.validate(names=names), host, strength, names=names)
+    trainer = Trainer(config, out_dir, host=host, quiet=quiet, silent=silent)
+    summary = trainer.run(resume=resume)
     kept = {f.name: summary[f.name] for f in fields(TrainResult) if f.name != "out_dir"}
     return TrainResult(Path(out_dir), **kept)
 
 
-def run_matrix(
+def plan_matrix(
     config: str | Path | dict[str, Any] | None = None,
+    *,
+    host: PluginHost | None = None,
+    steps: int | None = None,
+    seeds: list[int] | None = None,
+) -> Matrix:
+    """The cells of a matrix (a TOML path, a dict of its tables, or None for the shipped
+    default), validated, without running any: every problem is raised at once, each with its
+    TOML key. ``steps`` and ``seeds`` replace the matrix's (``rlgan-bench run --steps
+    --seeds``); what ``run --dry-run`` lists."""
+    return load_matrix(config, host or get_host(), steps, seeds)
+
+
+def run_matrix(
+    config: str | Path | dict[str, Any] | Matrix | None = None,
     *,
     out: str | Path = "results/default",
     host: PluginHost | None = None,
@@ -106,12 +157,24 @@ def run_matrix(
     workers: int = 1,
     device: str = "auto",
     report: bool = True,
+    ray_address: str | None = None,
+    on_start: Started | None = None,
+    on_done: Report | None = None,
+    on_skipped: Callable[[int], None] | None = None,
 ) -> MatrixOutcome:
-    """Train and score every cell of a matrix (a TOML path, a dict of its tables, or None for
-    the shipped default) into ``out``, resuming what is already recorded there; writes the
-    leaderboards (report.md/.html/.json) unless ``report=False``."""
+    """Train and score every cell of a matrix (a TOML path, a dict of its tables, None for
+    the shipped default, or a :func:`plan_matrix`) into ``out``, resuming what is already
+    recorded there; writes the leaderboards (report.md/.html/.json) unless ``report=False``.
+
+    ``on_start(cell)``, ``on_done(cell, record)`` and ``on_skipped(count)`` (the cells already
+    recorded) are called in this process as the matrix runs, e.g. to show its progress."""
     host = host or get_host()
-    matrix = load_matrix(config, host, steps, seeds)
+    if isinstance(config, Matrix):
+        if steps is not None or seeds is not None:
+            raise ConfigError("give steps and seeds to plan_matrix, not with its matrix")
+        matrix = config
+    else:
+        matrix = load_matrix(config, host, steps, seeds)
     outcome = run_matrix_cells(
         matrix,
         out,
@@ -120,11 +183,21 @@ def run_matrix(
         executor=executor,
         workers=workers,
         device=device,
+        ray_address=ray_address,
+        on_start=on_start,
+        on_done=on_done,
+        on_skipped=on_skipped,
         disabled=tuple(sorted(host.disabled)),
     )
     if report:
-        write_reports(outcome.out)
+        write_report(outcome.out)
     return outcome
+
+
+def write_report(results: str | Path) -> dict[str, Any]:
+    """The leaderboards of a results directory, written beside its cells (report.md, .html,
+    .json); the paths written, and the Markdown text under ``markdown_text``."""
+    return write_reports(results)
 
 
 class Generator(nn.Module):

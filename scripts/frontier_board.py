@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from rlgan_bench.analysis.frontier import Budget
+from rlgan_bench.analysis.budget import Budget
 
 ROOT = Path(__file__).resolve().parents[1]
 BOARD = ROOT / "leaderboards" / "digits-frontier"

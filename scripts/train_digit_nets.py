@@ -20,9 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rlgan_bench.core.digits import load_digits
-from rlgan_bench.core.nets import save_state
-from rlgan_bench.core.nets.digit_nets import (
+from rlgan_bench.shared.digits import load_digits
+from rlgan_bench.shared.nets import save_state
+from rlgan_bench.shared.nets.digit_nets import (
     EVAL_NET,
     PLAIN_NET,
     REWARD_NET,

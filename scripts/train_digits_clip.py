@@ -20,10 +20,10 @@ import torch.nn.functional as F
 from clip.model import CLIP
 from torch import Tensor
 
-from rlgan_bench.core.digits import load_digits
-from rlgan_bench.core.nets import digits_clip as dc
-from rlgan_bench.core.nets import save_state
-from rlgan_bench.core.nets.digit_nets import augment
+from rlgan_bench.shared.digits import load_digits
+from rlgan_bench.shared.nets import digits_clip as dc
+from rlgan_bench.shared.nets import save_state
+from rlgan_bench.shared.nets.digit_nets import augment
 
 BATCH = 128
 LR = 2e-3

@@ -39,7 +39,7 @@ from rlgan_bench.core.records import (
 )
 
 if TYPE_CHECKING:  # the frontier is built from the cells this module reads
-    from rlgan_bench.analysis.frontier import FrontierReport
+    from rlgan_bench.analysis.frontier_report import FrontierReport
 
 RESULT_FILE = "result.json"
 #: what the tables say of a method that scores real images with the reward
@@ -86,7 +86,7 @@ class CellResult:
 
     @classmethod
     def read(cls, folder: Path) -> CellResult:
-        """The cell whose result.json is in ``folder``; :class:`~rlgan_bench.core.records.
+        """The cell whose result.json is in ``folder``; :class:`~rlgan_bench.core.record_schema.
         RecordError` when it is corrupt or not a result record."""
         result = read_result(folder / RESULT_FILE)
         return cls(result.cell or folder.name, folder, result.to_json(), result)
@@ -536,8 +536,8 @@ class Leaderboard:
     rows: list[Row]
     #: every column, those no cell has included (the JSON rows have the same keys always)
     all_columns: list[Column] = field(default_factory=list)
-    #: the frontiers of a base-protocol matrix (:mod:`rlgan_bench.analysis.frontier`); None
-    #: when no cell has a protocol
+    #: the frontiers of a base-protocol matrix (:mod:`rlgan_bench.analysis.frontier_report`);
+    #: None when no cell has a protocol
     frontier: FrontierReport | None = None
 
     @property

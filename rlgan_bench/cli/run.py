@@ -18,18 +18,16 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from rlgan_bench import workflows
 from rlgan_bench.cli.context import host_from
 from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.errors import ConfigError, RlganError
 from rlgan_bench.core.params import describe
 from rlgan_bench.core.runtime import resolve_device
 from rlgan_bench.hookspecs import hookimpl
-from rlgan_bench.matrix.runner import (
-    STATUS_DONE,
-)
-from rlgan_bench.matrix.session import MatrixOutcome, load_matrix, run_matrix_cells
-from rlgan_bench.matrix.spec import Cell, Matrix, default_matrix_path
-from rlgan_bench.report import write_reports
+from rlgan_bench.host import PluginHost
+from rlgan_bench.matrix.cell import Cell, Matrix
+from rlgan_bench.matrix.runner import STATUS_DONE
 from rlgan_bench.training.progress import console  # the one stderr console of the training views
 
 
@@ -106,27 +104,24 @@ def run(
 ) -> None:
     """Train and score every cell of a matrix (default: the shipped digits benchmark)."""
 
-    source = Path(config) if config else default_matrix_path()
     host = host_from(ctx)
     _check_options(device, workers, executor)
     # None: the shipped default, recorded by name rather than by its install path
-    matrix = load_matrix(config or None, host, steps, parse_seeds(seeds))
+    matrix = workflows.plan_matrix(config or None, host=host, steps=steps, seeds=parse_seeds(seeds))
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out_dir!r} is a file; give a directory")
     if dry_run:
-        _print_cells(matrix, source.name)
+        _print_cells(matrix, Path(matrix.source).name)  # the file's name, or the default's
         return
 
-    disabled = tuple(sorted(ctx.obj.get("disabled", ()))) if ctx.obj else ()
     outcome = _run_with_progress(
-        matrix, out, retry_failed, executor, workers, device, ray_address, quiet, host, disabled
+        matrix, out, retry_failed, executor, workers, device, ray_address, quiet, host
     )
-    records, wall = outcome.records, outcome.wall_s
-    failed = [r for r in records if r is None or r["status"] != STATUS_DONE]
+    failed = outcome.failed
     click.echo(
         f"{len(matrix.cells) - len(failed)} done, {len(failed)} failed "
-        f"in {wall:.0f}s; results in {out}"
+        f"in {outcome.wall_s:.0f}s; results in {out}"
     )
     _print_leaderboard(out)
     for record in failed:
@@ -191,11 +186,11 @@ def _run_with_progress(
     device: str,
     ray_address: str | None,
     quiet: bool,
-    host: Any,
-    disabled: tuple[str, ...] = (),
-) -> MatrixOutcome:
-    """:func:`run_matrix_cells` (what ``rlgan_bench.run_matrix`` runs too) under a progress
-    view: a bar for the matrix and, in this process, one for the current cell's steps."""
+    host: PluginHost,
+) -> workflows.MatrixOutcome:
+    """:func:`rlgan_bench.run_matrix` under a progress view: a bar for the matrix and, in
+    this process, one for the current cell's steps (the report is written afterwards, by
+    :func:`_print_leaderboard`)."""
     counts = {"done": 0, "failed": 0}
     progress = Progress(
         TextColumn("{task.description}"),
@@ -239,19 +234,19 @@ def _run_with_progress(
 
     try:
         with progress:
-            return run_matrix_cells(
+            return workflows.run_matrix(
                 matrix,
-                out,
-                host,
+                out=out,
+                host=host,
                 retry_failed=retry_failed,
                 executor=executor,
                 workers=workers,
                 device=device,
+                report=False,
                 ray_address=ray_address,
                 on_start=on_start,
                 on_done=on_done,
                 on_skipped=on_skipped,
-                disabled=disabled,
             )
     finally:
         if cell_view is not None:
@@ -262,7 +257,7 @@ def _print_leaderboard(out: Path) -> None:
     """The leaderboard table and the path of the report (written beside the results)."""
 
     try:
-        paths = write_reports(out)
+        paths = workflows.write_report(out)
     except RlganError as exc:  # the results are saved; only the report is missing
         click.echo(f"report not written: {exc}; run `rlgan-bench report {out}`", err=True)
         return

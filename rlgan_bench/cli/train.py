@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
+from rlgan_bench import workflows
 from rlgan_bench.cli.context import host_from, parse_params
 from rlgan_bench.core import deprecations
 from rlgan_bench.core.config import KEEP_BEST, TRACKERS, TrainConfig
 from rlgan_bench.core.errors import ConfigError
-from rlgan_bench.training.method_strength import STRENGTH, at_strength
-from rlgan_bench.training.trainer import Trainer
+from rlgan_bench.training.method_strength import STRENGTH
 
 #: the defaults of every option that sets a TrainConfig field are the field's own (the one
 #: table of training defaults; tests/cli/test_defaults.py checks each option against it)
@@ -222,15 +222,13 @@ def train(
                 f"without --reward, {', '.join(unused)} would have no effect; add --reward NAME "
                 f"or leave them out"
             )
-    config.validate(names=FLAGS)  # the Trainer checks it again, naming the fields
-    host = host_from(ctx)
-    # the method and its strength written into the config, so that config.json states them
-    config = at_strength(config, host, strength, names=FLAGS)
-    trainer = Trainer(config, out_dir, host=host, quiet=quiet)
-    summary = trainer.run(resume=resume)
+    config.validate(names=FLAGS)  # before the plugins load: a bad flag is the only message
+    result = workflows.train_config(
+        config, out_dir, host_from(ctx), strength=strength, resume=resume, quiet=quiet, names=FLAGS
+    )
     click.echo(
-        f"trained {summary['steps']} steps in {summary['wall_time_s']:.1f}s "
-        f"({summary['steps_per_s']:.1f} steps/s on {summary['device']}); "
+        f"trained {result.steps} steps in {result.wall_time_s:.1f}s "
+        f"({result.steps_per_s:.1f} steps/s on {result.device}); "
         f"samples: {out_dir}/samples.png"
     )
 

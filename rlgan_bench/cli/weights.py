@@ -10,9 +10,9 @@ import click
 
 from rlgan_bench.cli.context import host_from
 from rlgan_bench.cli.printing import print_weights
-from rlgan_bench.core import weights as weights_module
 from rlgan_bench.core.defaults import EVAL_DEFAULTS
-from rlgan_bench.core.weights import METRIC_USES
+from rlgan_bench.shared import weights as weights_module
+from rlgan_bench.shared.weights import METRIC_USES
 
 D = EVAL_DEFAULTS
 

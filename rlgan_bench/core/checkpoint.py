@@ -6,13 +6,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from rlgan_bench.core.atomic import atomic_path
 from rlgan_bench.core.errors import ConfigError, RlganError
+
+if TYPE_CHECKING:  # named for type checkers only: loading a checkpoint needs neither
+    from rlgan_bench.core.calls import CallCounter
+    from rlgan_bench.core.method import Method
 
 
 def save(
@@ -20,17 +24,17 @@ def save(
     *,
     step: int,
     config_digest: str,
-    generator,
-    critic,
-    ema,
-    opt_g,
-    opt_d,
-    scaler,
+    generator: nn.Module,
+    critic: nn.Module,
+    ema: nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
     data_rng: torch.Generator,
     noise_rng: torch.Generator,
-    mode=None,
-    reference=None,
-    compute=None,
+    mode: Method | None = None,
+    reference: nn.Module | None = None,
+    compute: CallCounter | None = None,
     method_rng: torch.Generator | None = None,
 ) -> None:
     """``compute``: the run's
@@ -74,16 +78,16 @@ def load(path: Path, device: torch.device | str = "cpu") -> dict[str, Any]:
 def restore(
     state: dict[str, Any],
     *,
-    generator,
-    critic,
-    ema,
-    opt_g,
-    opt_d,
-    scaler,
+    generator: nn.Module,
+    critic: nn.Module,
+    ema: nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
     data_rng: torch.Generator,
     noise_rng: torch.Generator,
-    mode=None,
-    compute=None,
+    mode: Method | None = None,
+    compute: CallCounter | None = None,
     method_rng: torch.Generator | None = None,
 ) -> None:
     """A checkpoint without ``compute`` marks the counts incomplete. The ``opt_inner`` of

@@ -13,7 +13,7 @@ from rlgan_bench.core.errors import ConfigError
 
 #: --extractor: see rlgan_bench.builtins.metrics.extractors
 EXTRACTOR_CHOICES = ("auto", "inception-v3-compat", "rlgan-digit-eval-net")
-#: --clip-model: see rlgan_bench.core.nets.clip
+#: --clip-model: see rlgan_bench.shared.nets.clip
 CLIP_MODEL_CHOICES = ("auto", "clip-vit-b-32", "digits-clip-main", "digits-clip-audit")
 #: --fid-resize: how images reach the feature extractor's input size (docs/metrics.md):
 #: "torch-fidelity", the extractor's own interpolation (for Inception torch-fidelity's

@@ -54,9 +54,9 @@ SHIMS: dict[str, dict[str, str]] = {
     "rlgan_bench.errors": _in(API, "RlganError", "ConfigError", "PluginError", "MissingFileError"),
     "rlgan_bench.audits": {
         **_in(API, "Audit"),
-        **_in("rlgan_bench.evaluation.audits", "applicable", "audits_for", "instance"),
+        **_in("rlgan_bench.evaluation.audit_lookup", "applicable", "audits_for", "instance"),
         "gauge": "rlgan_bench.evaluation:gauge",
-        "training": "rlgan_bench.training:audits",
+        "training": "rlgan_bench.training:training_audit",
     },
     "rlgan_bench.data": _in(
         API, "DatasetSpec", "ImageData", "resize_and_match_channels", "to_float", "to_uint8"
@@ -64,7 +64,9 @@ SHIMS: dict[str, dict[str, str]] = {
     "rlgan_bench.data.digits": {
         **_in(API, "load_digits", "is_digit_dataset"),
         "CLASS_NAMES": f"{API}:DIGIT_CLASS_NAMES",
-        **_in("rlgan_bench.core.digits", "SPLIT_SEED", "N_TRAIN", "N_REWARD_NET", "split_indices"),
+        **_in(
+            "rlgan_bench.shared.digits", "SPLIT_SEED", "N_TRAIN", "N_REWARD_NET", "split_indices"
+        ),
         "DIGITS": "rlgan_bench.builtins.datasets.digits:DIGITS",
     },
     "rlgan_bench.metrics": _in(
@@ -196,7 +198,7 @@ MOVED: dict[str, dict[str, str]] = {
 #: ``"package:module"`` reads ``from package import module``, a plain path ``import path``.
 HOMES: dict[str, str] = {
     "rlgan_bench.audits.gauge": "rlgan_bench.evaluation:gauge",
-    "rlgan_bench.audits.training": "rlgan_bench.training:audits",
+    "rlgan_bench.audits.training": "rlgan_bench.training:training_audit",
     "rlgan_bench.weights": f"{API}:weights",
     "rlgan_bench.atomic": "rlgan_bench.core:atomic",
     "rlgan_bench.checkpoint": "rlgan_bench.core:checkpoint",
@@ -207,12 +209,14 @@ HOMES: dict[str, str] = {
     "rlgan_bench.commands_report": "rlgan_bench.cli:report",
     "rlgan_bench.commands_run": "rlgan_bench.cli:run",
     "rlgan_bench.scaffold": "rlgan_bench.cli:scaffold",
-    "rlgan_bench.models.digits_clip": "rlgan_bench.core.nets:digits_clip",
+    "rlgan_bench.models.digits_clip": "rlgan_bench.shared.nets:digits_clip",
     "rlgan_bench.data.torchvision_sets": "rlgan_bench.builtins.datasets:torchvision_sets",
     "rlgan_bench.metrics.builtin": "rlgan_bench.builtins.metrics:specs",
+    # the class histogram is the evaluation's own, not a metric plugin's
+    "rlgan_bench.metrics.classes": "rlgan_bench.evaluation:class_histogram",
     **{
         f"rlgan_bench.metrics.{name}": f"rlgan_bench.builtins.metrics:{name}"
-        for name in ("classes", "extractors", "fidelity")
+        for name in ("extractors", "fidelity")
     },
     **{
         f"rlgan_bench.rewards.{name}": f"rlgan_bench.builtins.rewards:{name}"

@@ -54,6 +54,9 @@ class MetricSpec:
     #: metrics of one group are computed by one ``compute`` call (default: the name)
     group: str = ""
     higher_is_better: bool | None = None
+    #: the fewest samples ``compute`` can score with the given evaluation options (None: any
+    #: number); an evaluation asking for fewer is refused before it draws a sample
+    min_samples: Callable[[dict[str, Any]], int] | None = None
 
     @property
     def group_key(self) -> str:

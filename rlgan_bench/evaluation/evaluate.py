@@ -19,8 +19,6 @@ import torch
 from PIL import Image
 from torch import Tensor, nn
 
-from rlgan_bench.builtins.metrics import classes as class_metrics
-from rlgan_bench.builtins.metrics.fidelity import fidelity_option
 from rlgan_bench.core import checkpoint
 from rlgan_bench.core.backbone import Backbone, ModelShape
 from rlgan_bench.core.calls import CallCounter
@@ -30,6 +28,7 @@ from rlgan_bench.core.errors import ConfigError, MissingFileError, PluginError, 
 from rlgan_bench.core.metric import Entry, EvalContext, MetricSpec, unavailable
 from rlgan_bench.core.records import ClassHistogram, Compute, EvalRecord, MetricEntry, write_eval
 from rlgan_bench.core.runtime import environment, resolve_device
+from rlgan_bench.evaluation import class_histogram
 from rlgan_bench.host import PluginHost, get_host
 
 EVAL_FILE = "eval.json"
@@ -236,6 +235,13 @@ def parse_metrics(names: str | Iterable[str], host: PluginHost) -> tuple[str, ..
     return wanted
 
 
+def min_samples(names: Sequence[str], options: dict[str, Any], host: PluginHost) -> int:
+    """The fewest samples that every metric of ``names`` can score with ``options``, as each
+    metric declares it (:attr:`MetricSpec.min_samples`); at least 1."""
+    specs: list[MetricSpec] = [host.get("metrics", name).obj for name in names]
+    return max((spec.min_samples(options) for spec in specs if spec.min_samples), default=1)
+
+
 def score(ctx: EvalContext, names: Sequence[str], host: PluginHost) -> dict[str, Entry]:
     """Run the metrics, one ``compute`` call per group. Missing weights make a metric
     unavailable (with the fix), never a zero and never the end of the evaluation."""
@@ -283,8 +289,8 @@ def score_samples(
     ctx = EvalContext(generated, real, dataset, device, opts, run_config or {})
     metrics = score(ctx, names, host)
     reward = host.find("rewards", ctx.run_config.get("reward"))  # None: no target class
-    target = class_metrics.run_target(ctx.run_config, reward.obj if reward else None)
-    histogram = class_metrics.class_report(ctx, target)
+    target = class_histogram.run_target(ctx.run_config, reward.obj if reward else None)
+    histogram = class_histogram.class_report(ctx, target)
     result: dict[str, Any] = {"metrics": metrics, "class_histogram": histogram}
     if histogram is not None and "target_fraction" in histogram:
         result["target"], result["target_fraction"] = target, histogram["target_fraction"]
@@ -316,9 +322,7 @@ def evaluate_record(
     opts = resolve(**options)
     names = parse_metrics(opts["metrics"], host)
     n = int(opts["samples"])
-    minimum = max(
-        2 * fidelity_option(opts, "isc_splits"), fidelity_option(opts, "prc_neighborhood") + 2
-    )
+    minimum = min_samples(names, opts, host)
     if n < minimum:
         raise ConfigError(
             f"--samples {n}: at least {minimum} are needed "
@@ -417,6 +421,7 @@ __all__ = [
     "evaluate_record",
     "generate",
     "load_run",
+    "min_samples",
     "parse_metrics",
     "save_pngs",
     "score",

@@ -48,6 +48,15 @@ def remembered(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
     return value
 
 
+def measured_once(
+    kind: str, images: Tensor, labels: tuple[Hashable, ...], compute: Callable[[], T]
+) -> T:
+    """``compute()``, a ``kind`` of measurement of ``images``, once per process for the same
+    images and ``labels`` (what else the number depends on: the reward, its parameters, the
+    device): the base's and the real images' numbers are the same for every cell of a base."""
+    return remembered((kind, images_key(images), *labels), compute)
+
+
 def forget() -> None:
     """Drop every remembered measurement (tests; a long-lived process that wants memory)."""
     _REMEMBERED.clear()

@@ -53,10 +53,10 @@ import torch
 from torch import Tensor
 
 from rlgan_bench.core.dataset import DatasetSpec
-from rlgan_bench.core.digits import is_digit_dataset
-from rlgan_bench.core.nets import EMBEDDED
-from rlgan_bench.core.nets.shared import batched, cached_eval_net
 from rlgan_bench.core.records import Memorisation
+from rlgan_bench.shared.digits import is_digit_dataset
+from rlgan_bench.shared.nets import EMBEDDED
+from rlgan_bench.shared.nets.cached import batched, cached_eval_net
 
 #: the held-out images' quantile of the relative nearest-training distance that is the threshold
 QUANTILE = 0.05

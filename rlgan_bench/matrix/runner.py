@@ -39,6 +39,7 @@ from rlgan_bench.core.config import TrainConfig, baseline_differences
 from rlgan_bench.core.defaults import EVAL_DEFAULTS, MATRIX_EVAL_SAMPLES
 from rlgan_bench.core.errors import ConfigError, RlganError
 from rlgan_bench.core.identity import backbone_label
+from rlgan_bench.core.record_schema import RecordError
 from rlgan_bench.core.records import (
     ROLE_CONTROL,
     STATUS_DONE,
@@ -46,7 +47,6 @@ from rlgan_bench.core.records import (
     CellConfig,
     Compute,
     Protocol,
-    RecordError,
     ResultRecord,
     RewardAudit,
     write_result,
@@ -55,7 +55,7 @@ from rlgan_bench.core.runtime import environment
 from rlgan_bench.evaluation import gauge
 from rlgan_bench.evaluation.evaluate import evaluate_record
 from rlgan_bench.host import get_host
-from rlgan_bench.matrix.spec import Cell, Matrix
+from rlgan_bench.matrix.cell import Cell, Matrix
 from rlgan_bench.training import selection
 from rlgan_bench.training.trainer import Trainer
 

@@ -12,6 +12,7 @@ from rlgan_bench.core.atomic import write_json
 from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.core.records import ROLE_CONTROL
 from rlgan_bench.host import PluginHost
+from rlgan_bench.matrix.cell import Matrix
 from rlgan_bench.matrix.executors import Report, Started, execute
 from rlgan_bench.matrix.runner import (
     STATUS_DONE,
@@ -22,7 +23,6 @@ from rlgan_bench.matrix.runner import (
 )
 from rlgan_bench.matrix.spec import (
     DEFAULT_MATRIX_NAME,
-    Matrix,
     build_matrix,
     default_matrix_path,
     load_toml,

@@ -5,12 +5,14 @@
 - :mod:`rlgan_bench.report.columns`: the columns a report has, each read from the records
 - :mod:`rlgan_bench.report.ranking`: cells -> rows aggregated over seeds, ranked within boards
   of comparable rows
-- :mod:`rlgan_bench.analysis.frontier`: a base-protocol matrix's frontiers (verified gain against
-  fidelity cost per method and strength, over seeds), their budget ranking and the calibrated
-  reward-hacking flags
+- :mod:`rlgan_bench.analysis.frontier_report`: a base-protocol matrix's frontiers (verified gain
+  against fidelity cost per method and strength, over seeds), their budget ranking and the
+  calibrated reward-hacking flags
 - :mod:`rlgan_bench.report.formatting`: the text the formats share (numbers, scopes, marks)
-- :mod:`rlgan_bench.report.markdown`, :mod:`rlgan_bench.report.html` (with
-  :mod:`rlgan_bench.report.charts`): the two readable formats (the JSON format is
+- :mod:`rlgan_bench.report.markdown`, :mod:`rlgan_bench.report.html` (its sections'
+  context from :mod:`rlgan_bench.report.page`, its charts from
+  :mod:`rlgan_bench.report.chart_kit` and the chart modules built on it): the two readable
+  formats (the JSON format is
   :meth:`~rlgan_bench.analysis.results.Leaderboard.report_json`: the rows, and with a frontier
   ``{"frontier": ..., "rows": [...]}``)
 - :mod:`rlgan_bench.report.compare`: the change of each metric between two results directories

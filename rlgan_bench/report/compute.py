@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from rlgan_bench.analysis.compute import COMPUTE_AXES, LABELS, PointCompute
 from rlgan_bench.analysis.frontier import Frontier
-from rlgan_bench.report.charts import FrontierMark, frontier_chart
+from rlgan_bench.report.frontier_chart import FrontierMark, frontier_chart
 from rlgan_bench.report.gain_series import gain_series
 
 #: the frontier tables' compute column

@@ -7,19 +7,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from rlgan_bench.analysis.frontier import (
-    CLEAR,
-    EXACT,
-    FLAGGED,
-    NOT_CALIBRATED,
-    Curve,
-    Estimate,
-    Frontier,
-    NoiseFloors,
-    Point,
-    t_quantile,
-)
+from rlgan_bench.analysis.frontier import Curve, Frontier, Point
+from rlgan_bench.analysis.noise_floors import NoiseFloors
 from rlgan_bench.analysis.results import Board, Column, Stat
+from rlgan_bench.analysis.stats import Estimate, t_quantile
+from rlgan_bench.analysis.verdicts import CLEAR, EXACT, FLAGGED, NOT_CALIBRATED
 from rlgan_bench.report.compute import COMPUTE_HEADER, compute_text
 
 #: the marks of the measurements of a mixed column, in order

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from rlgan_bench.analysis.frontier import Frontier, Point
 from rlgan_bench.analysis.stats import Estimate
-from rlgan_bench.report.charts import PALETTE, FrontierMark, FrontierSeries
+from rlgan_bench.report.chart_kit import PALETTE
+from rlgan_bench.report.frontier_chart import FrontierMark, FrontierSeries
 
 
 def gain_series(item: Frontier, x_of: Callable[[Point], Estimate | None]) -> list[FrontierSeries]:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from rlgan_bench.analysis.frontier import Frontier, Point
 from rlgan_bench.analysis.histograms import Histogram, PointHistogram, RewardHistograms
-from rlgan_bench.report.charts import (
+from rlgan_bench.report.chart_kit import (
     MUTED_COLOR,
     PALETTE,
     TEXT_COLOR,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from rlgan_bench.analysis.frontier import DEFINITIONS, Frontier, FrontierReport, Point
+from rlgan_bench.analysis.definitions import DEFINITIONS
+from rlgan_bench.analysis.frontier import Frontier, Point
+from rlgan_bench.analysis.frontier_report import FrontierReport
 from rlgan_bench.analysis.results import Board, CellResult, Column, Leaderboard, Results, Row
 from rlgan_bench.report.compute import base_cost_text
 from rlgan_bench.report.formatting import (

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rlgan_bench.analysis import frontier
+from rlgan_bench.analysis import frontier_report
 from rlgan_bench.analysis.results import (
     Board,
     CellResult,
@@ -124,7 +124,7 @@ def build(
     results: Results, sort: str | None = None, columns: Sequence[Column] | None = None
 ) -> Leaderboard:
     """The leaderboard of ``results``, ranked by the column named ``sort`` (default: FID),
-    with the frontiers of a base-protocol matrix (:func:`rlgan_bench.analysis.frontier.build`).
+    with the frontiers of a base-protocol matrix (:func:`rlgan_bench.analysis.frontier_report.build`).
     Reads each cell's record as it is now (an edit to ``cell.record`` shows)."""
     columns = list(columns if columns is not None else COLUMNS)
     for cell in results.cells:
@@ -145,7 +145,7 @@ def build(
     ordered = [row for board in boards for row in board.rows]
     ordered += [row for row in rows if not row.cells]
     board = Leaderboard(results, shown, chosen, boards, ordered, columns)
-    board.frontier = frontier.build(results)
+    board.frontier = frontier_report.build(results)
     return board
 
 

@@ -15,7 +15,7 @@ value of each configuration (:data:`HEADLINE`) is judged against that spread:
 - a point fine-tuned from a base varies at least as its base does: its standard deviation is
   raised to the **noise floor** of its frontier on the same board where that is larger (the
   seed-to-seed standard deviation of the bases' own FID, precision, reward and audit:
-  :class:`~rlgan_bench.analysis.frontier.NoiseFloors`, the calibrated gauge's floors). Three seeds
+  :class:`~rlgan_bench.analysis.noise_floors.NoiseFloors`, the calibrated gauge's floors). Three seeds
   estimate a spread roughly; without the floor a point whose seeds happened to agree (the
   frontier board's best-of-n gains: 0.004) would call a machine's ordinary difference a change;
 - a value is **within noise** when ``|yours - board| <= NOISE_MULTIPLE x sd x sqrt(1/n_board +
@@ -33,7 +33,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from rlgan_bench.analysis.frontier import NoiseFloors
+from rlgan_bench.analysis.noise_floors import NoiseFloors
 from rlgan_bench.analysis.results import Column, Leaderboard, Row, Stat
 from rlgan_bench.core.errors import RlganError
 from rlgan_bench.report.columns import get_column

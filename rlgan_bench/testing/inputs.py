@@ -12,10 +12,10 @@ import torch
 from torch import Tensor
 
 from rlgan_bench.core.config import TrainConfig
-from rlgan_bench.core.digits import load_digits
 from rlgan_bench.core.errors import PluginError
 from rlgan_bench.hookspecs import hookimpl
 from rlgan_bench.host import PluginHost
+from rlgan_bench.shared.digits import load_digits
 
 #: the benchmark's default images: 32x32 grey digits
 SIZE, CHANNELS = 32, 1

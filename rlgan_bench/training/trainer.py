@@ -35,17 +35,17 @@ from rlgan_bench.core.method import Method, MethodContext
 from rlgan_bench.core.runtime import environment, resolve_device, seed_everything
 from rlgan_bench.host import PluginHost, get_host
 from rlgan_bench.training import init_from
-from rlgan_bench.training.audits import TrainingAudit
 from rlgan_bench.training.batches import RealBatches, checked_weights, effective_images
 from rlgan_bench.training.callbacks import TRAINER_PLUGINS
 from rlgan_bench.training.callbacks.metrics_log import TrainingDiverged
-from rlgan_bench.training.context import CHECKPOINT_FILE, RunContext
+from rlgan_bench.training.context import CHECKPOINT_FILE, RunContext, RunInternals
 from rlgan_bench.training.finite import FiniteChecks, described
 from rlgan_bench.training.inner_steps import PreconditionedSteps
 from rlgan_bench.training.meter import StepMeter
 from rlgan_bench.training.method_strength import check_tilt
 from rlgan_bench.training.precision import MixedPrecision
 from rlgan_bench.training.progress import TrainProgress
+from rlgan_bench.training.training_audit import AuditedRun, TrainingAudit
 
 GRID_SAMPLES = 64
 
@@ -142,18 +142,18 @@ class Trainer:
         self.mode: Method | None = None
         self.reward_weight = 0.0
         self.schedule = RewardSchedule()
-        self.auditor: TrainingAudit | None = None  # when audit_every > 0 and a reward is set
+        self.training_audit: TrainingAudit | None = None  # with a reward and audit_every > 0
         #: the reward and generator calls the run makes, counted where they happen
         self.compute = CallCounter()
         if config.reward:
             self._setup_reward(config)
             if config.audit_every:
-                self.auditor = TrainingAudit(self)
+                self.training_audit = TrainingAudit(self._audited_run())
                 self.resolved["audit"] = {
                     "every": config.audit_every,
                     "samples": config.audit_samples,
-                    "audit": self.auditor.audit.name if self.auditor.audit else None,
-                    "not_applicable": self.auditor.skipped,
+                    "audit": self.training_audit.audit.name if self.training_audit.audit else None,
+                    "not_applicable": self.training_audit.skipped,
                     "keep_best": config.keep_best,
                 }
 
@@ -199,6 +199,21 @@ class Trainer:
         }
         self.plugins_used["reward"] = _provider_record(component.provider)
         self.plugins_used["method"] = _provider_record(method_component.provider)
+
+    def _audited_run(self) -> AuditedRun:
+        """What the training-time audit reads of this run (a reward run, set up)."""
+        assert self.mode is not None, "a training-time audit needs the run's reward"
+        return AuditedRun(
+            config=self.config,
+            host=self.host,
+            device=self.device,
+            score_rewards=self.mode.score,
+            reward_params=self.resolved["reward_params"],
+            reward_start=self.schedule.start,
+            dataset=self.dataset_spec,
+            shape=self.shape,
+            out_dir=self.out_dir,
+        )
 
     def _start(self, resume: bool) -> tuple[RunContext, _Updates]:
         """Seeds, data, models and optimisers; the checkpoint restored (``resume``) or the
@@ -271,8 +286,9 @@ class Trainer:
             reward_weight=self.reward_weight,
             host=self.host,
             grid_latents=grid_latents,
-            auditor=self.auditor,
-            training_state=training_state,
+            internals=RunInternals(
+                training_state=training_state, training_audit=self.training_audit
+            ),
         )
         resumed = resume and ckpt_path.exists()
         if resumed:
@@ -284,11 +300,12 @@ class Trainer:
                 )
             if self.base is not None:
                 init_from.check_unchanged(self.base, self.out_dir)
-            checkpoint.restore(state, **run.training_state)
+            internals = run.internals
+            checkpoint.restore(state, **internals.training_state)
             if state.get("reference"):
-                run.reference = copy.deepcopy(generator).requires_grad_(False)
-                run.reference.load_state_dict(state["reference"])
-            run.start_step = run.checkpoint_step = int(state["step"])
+                internals.reference = copy.deepcopy(generator).requires_grad_(False)
+                internals.reference.load_state_dict(state["reference"])
+            run.start_step = internals.checkpoint_step = int(state["step"])
         weights = None
         if self.mode is not None and context is not None:  # with the models as the run starts
             context.step = run.start_step
@@ -455,10 +472,11 @@ class Trainer:
         total = g_loss + lam * reward_term
         anchor = None
         if self.schedule.anchor > 0:
-            if run.reference is None:
-                run.reference = copy.deepcopy(run.generator).requires_grad_(False)
+            internals = run.internals
+            if internals.reference is None:
+                internals.reference = copy.deepcopy(run.generator).requires_grad_(False)
             with torch.no_grad():
-                target = amp.generate(run.reference, z)
+                target = amp.generate(internals.reference, z)
             anchor = 0.5 * (fake - target).pow(2).flatten(1).sum(1).mean()
             total = total + self.schedule.anchor * anchor
         return total, scores, anchor

@@ -11,9 +11,9 @@ import torch
 
 from rlgan_bench.analysis.hacking import HACKED, MARGIN, NOT_HACKED, PairedScores, judge_hacking
 from rlgan_bench.analysis.selection import best_of_n_draws, selection_curve
-from rlgan_bench.core.nets.shared import batched, cached_eval_net
 from rlgan_bench.evaluation.controls import ADVERSARIAL_EPS, ADVERSARIAL_STEPS, adversarial
 from rlgan_bench.host import get_host
+from rlgan_bench.shared.nets.cached import batched, cached_eval_net
 
 CPU = torch.device("cpu")
 

@@ -6,10 +6,10 @@ from conftest import tiny_config
 
 from rlgan_bench.builtins.rewards.jpeg import JPEGCompressibility, jpeg_kilobytes
 from rlgan_bench.core.errors import ConfigError, PluginError
-from rlgan_bench.core.policy import group_advantages, perturbation
 from rlgan_bench.core.reward import Reward
 from rlgan_bench.hookspecs import hookimpl
 from rlgan_bench.host import PluginHost, get_host
+from rlgan_bench.shared.policy import group_advantages, perturbation
 from rlgan_bench.training.trainer import Trainer
 
 

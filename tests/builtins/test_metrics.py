@@ -6,17 +6,18 @@ import math
 import pytest
 import torch
 import torch_fidelity
+from torch_fidelity.defaults import DEFAULTS as FIDELITY_DEFAULTS
 
 from rlgan_bench.builtins.datasets.digits import DIGITS
-from rlgan_bench.builtins.metrics import classes as class_metrics
 from rlgan_bench.builtins.metrics import extractors, fidelity
 from rlgan_bench.builtins.metrics.fidelity import UInt8Images, register_extractors
 from rlgan_bench.core import defaults
 from rlgan_bench.core.dataset import ImageData
 from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.core.metric import EvalContext, comparison_key
-from rlgan_bench.core.nets import clip as clip_metrics
-from rlgan_bench.evaluation.evaluate import score_samples
+from rlgan_bench.evaluation import class_histogram
+from rlgan_bench.evaluation.evaluate import min_samples, score_samples
+from rlgan_bench.shared.nets import clip as clip_metrics
 
 FIDELITY = "fid,is,kid,prc"
 
@@ -157,7 +158,7 @@ def test_histogram_reuses_the_fidelity_pass_logits(train_images, heldout):
     )
     fidelity.compute(ctx, ("is", "fid"))
     shared = ctx.shared["eval_net_logits"]
-    fresh = class_metrics.eval_net_logits(train_images, torch.device("cpu"), 64)
+    fresh = class_histogram.eval_net_logits(train_images, torch.device("cpu"), 64)
     torch.testing.assert_close(shared, fresh, rtol=1e-4, atol=1e-4)
 
 
@@ -208,7 +209,7 @@ def test_tiny_random_clip_through_the_openai_path():
 
 
 def test_matching_captions_beat_mismatched_with_the_embedded_clip(heldout):
-    from rlgan_bench.core.nets.digits_clip import captions_for
+    from rlgan_bench.shared.nets.digits_clip import captions_for
 
     scorer = clip_metrics.load_scorer("digits-clip-main", torch.device("cpu"))
     matched, mismatched = [], []
@@ -284,6 +285,17 @@ def test_builtin_metrics_register_through_the_hook(host):
     assert {"fid", "is", "kid", "prc", "clip"} <= set(metrics)
     assert metrics["fid"].provider.builtin
     assert metrics["fid"].obj.group_key == metrics["prc"].obj.group_key  # one extraction
+
+
+def test_evaluation_asks_each_metric_how_many_samples_it_needs(host):
+    """The torch-fidelity group needs two samples per Inception Score split and two more than
+    precision/recall's neighbourhood, whichever is more; the CLIP score any number."""
+    options = defaults.resolve()
+    torch_fidelitys = 2 * FIDELITY_DEFAULTS["isc_splits"]  # 20, above 3 + 2 for prc
+    assert min_samples(["fid", "clip"], options, host) == torch_fidelitys
+    assert min_samples(["clip"], options, host) == 1
+    fewer_splits = {**options, "isc_splits": 2, "prc_neighborhood": 7}
+    assert min_samples(["kid"], fewer_splits, host) == 9
 
 
 def test_choice_tables_agree():

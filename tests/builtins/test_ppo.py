@@ -9,10 +9,10 @@ import pytest
 import torch
 from conftest import tiny_config
 
-from rlgan_bench.core.policy import log_prob, pixels
 from rlgan_bench.core.reward import Reward
 from rlgan_bench.hookspecs import hookimpl
 from rlgan_bench.host import PluginHost, get_host
+from rlgan_bench.shared.policy import log_prob, pixels
 from rlgan_bench.training.meter import StepMeter
 from rlgan_bench.training.trainer import Trainer
 

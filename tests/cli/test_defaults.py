@@ -14,7 +14,7 @@ from rlgan_bench.cli.train import train
 from rlgan_bench.core.config import LATER_DEFAULTS, TrainConfig
 from rlgan_bench.core.defaults import EVAL_DEFAULTS, MATRIX_EVAL_SAMPLES
 from rlgan_bench.evaluation import gauge
-from rlgan_bench.matrix.spec import EvalSettings
+from rlgan_bench.matrix.cell import EvalSettings
 
 #: flags whose value is the negation of a field (``--no-amp`` sets ``amp = False``)
 NEGATED = {"no_amp": "amp"}

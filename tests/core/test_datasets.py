@@ -4,8 +4,8 @@ import torch
 from PIL import Image
 
 from rlgan_bench.builtins.datasets.torchvision_sets import CIFAR10, IMAGEFOLDER, MNIST
-from rlgan_bench.core.digits import load_digits, split_indices
 from rlgan_bench.core.errors import ConfigError, MissingFileError
+from rlgan_bench.shared.digits import load_digits, split_indices
 
 
 def test_digits_splits_are_fixed_and_disjoint():

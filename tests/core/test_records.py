@@ -22,13 +22,12 @@ from rlgan_bench.core.config import (
     configuration,
 )
 from rlgan_bench.core.errors import RlganError
+from rlgan_bench.core.record_schema import SCHEMA_VERSION, RecordError
 from rlgan_bench.core.records import (
-    SCHEMA_VERSION,
     CellConfig,
     EvalRecord,
     Gain,
     MetricEntry,
-    RecordError,
     ResultRecord,
     RewardAudit,
     read_eval,
@@ -37,7 +36,7 @@ from rlgan_bench.core.records import (
     write_result,
 )
 from rlgan_bench.evaluation import gauge
-from rlgan_bench.matrix.spec import RUN_KEYS
+from rlgan_bench.matrix.spec.keys import RUN_KEYS
 from rlgan_bench.report.columns import COLUMNS
 from rlgan_bench.report.ranking import load
 

@@ -21,8 +21,9 @@ from rlgan_bench.cli import cli
 from rlgan_bench.core.audit import Audit
 from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.errors import ConfigError
-from rlgan_bench.evaluation.audits import applicable
-from rlgan_bench.evaluation.gauge import THRESHOLDS, curve_summary, verdict_of
+from rlgan_bench.evaluation.audit_lookup import applicable
+from rlgan_bench.evaluation.gauge import THRESHOLDS, verdict_of
+from rlgan_bench.evaluation.over_training import curve_summary
 from rlgan_bench.hookspecs import hookimpl
 from rlgan_bench.host import PluginHost
 from rlgan_bench.matrix.runner import run_cell
@@ -415,7 +416,7 @@ def test_report_columns_and_flagged_cells(audited_results):
 
 def test_classifier_reward_with_the_plain_net():
     from rlgan_bench.builtins.rewards.classifier import ClassifierReward
-    from rlgan_bench.core.digits import load_digits
+    from rlgan_bench.shared.digits import load_digits
 
     data = load_digits("heldout")
     images, labels = data.as_float()[:200], data.labels

@@ -13,12 +13,12 @@ import pytest
 import torch
 from conftest import tiny_config
 
-from rlgan_bench.core.digits import load_digits
-from rlgan_bench.core.nets.digit_nets import EVAL_NET
 from rlgan_bench.core.records import RewardAudit
-from rlgan_bench.evaluation import controls, gauge, memo
+from rlgan_bench.evaluation import controls, drift, gauge, memo
 from rlgan_bench.evaluation.evaluate import evaluate
 from rlgan_bench.host import get_host
+from rlgan_bench.shared.digits import load_digits
+from rlgan_bench.shared.nets.digit_nets import EVAL_NET
 from rlgan_bench.training.trainer import Trainer
 
 CPU = torch.device("cpu")
@@ -188,7 +188,7 @@ def digits():
 def test_within_class_kid_when_fewer_samples_than_feature_dimensions(digits):
     host, dataset, train, real = digits
     # ~300 training digits per set: fewer than 64 sevens in each, more than 20
-    drifted = gauge.drift(
+    drifted = drift.drift(
         train.images[:300], train.images[300:600], real, dataset, host, CPU, 250, 7
     )
     within = drifted["fid"]
@@ -203,7 +203,7 @@ def test_within_class_kid_when_fewer_samples_than_feature_dimensions(digits):
 def test_within_class_fid_when_there_are_enough_samples(digits):
     host, dataset, train, real = digits
     # every training digit (112 sevens) against itself in another order; 67 real sevens
-    drifted = gauge.drift(train.images, train.images.flip(0), real, dataset, host, CPU, 250, 7)
+    drifted = drift.drift(train.images, train.images.flip(0), real, dataset, host, CPU, 250, 7)
     within = drifted["fid"]
     assert within["n_each"] > 64 and within["n_real"] > 64
     assert within["estimator"] == "fid" and "reason" not in within
@@ -218,6 +218,6 @@ def test_within_class_unavailable_below_the_minimum():
     def never(*_):
         raise AssertionError("nothing is scored below the minimum")
 
-    within = gauge.within_class_fid(chosen, real, 7, 64, never)
+    within = drift.within_class_fid(chosen, real, 7, 64, never)
     assert within["estimator"] is None and within["run"] is None and within["ratio"] is None
     assert "fewer than 20 samples of class 7" in within["reason"]

@@ -15,12 +15,12 @@ from conftest import tiny_config
 from torch import Tensor, nn
 
 from rlgan_bench.core.dataset import DatasetSpec
-from rlgan_bench.core.digits import load_digits
 from rlgan_bench.core.images import to_uint8
-from rlgan_bench.core.nets.shared import batched, cached_eval_net
 from rlgan_bench.core.records import Memorisation, RewardAudit
 from rlgan_bench.evaluation import gauge
 from rlgan_bench.evaluation import memorisation as mem
+from rlgan_bench.shared.digits import load_digits
+from rlgan_bench.shared.nets.cached import batched, cached_eval_net
 from rlgan_bench.training.trainer import Trainer
 
 CPU = torch.device("cpu")

@@ -263,7 +263,7 @@ def test_every_point_measures_its_gains_against_the_control_too(swept):
         moved_by_control.add(round(audit["claimed"]["normalised"] - claimed["normalised"], 6))
     assert len(moved_by_control) == 1  # the control's own gain over the base, for every point
     # the frontier ranks on them and shows the control's gain over the base
-    from rlgan_bench.analysis.frontier import build as build_frontier
+    from rlgan_bench.analysis.frontier_report import build as build_frontier
     from rlgan_bench.analysis.results import load_results
 
     report = build_frontier(load_results(out))

@@ -75,14 +75,12 @@ def test_default_matrix_is_valid_and_covers_the_issue():
 
 def test_run_records_the_default_matrix_by_name(tmp_path, monkeypatch):
     """`rlgan-bench run` with no config builds the matrix whose source matrix.json records."""
-    import importlib
-
+    from rlgan_bench import workflows
     from rlgan_bench.matrix.spec import DEFAULT_MATRIX_NAME
 
-    run_command = importlib.import_module("rlgan_bench.cli.run")  # the module, not the command
-    load_matrix, built = run_command.load_matrix, []
+    plan_matrix, built = workflows.plan_matrix, []
     monkeypatch.setattr(
-        run_command, "load_matrix", lambda *a, **k: built.append(load_matrix(*a, **k)) or built[-1]
+        workflows, "plan_matrix", lambda *a, **k: built.append(plan_matrix(*a, **k)) or built[-1]
     )
     result = CliRunner().invoke(cli, ["run", "--dry-run", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from rlgan_bench.api import ConfigError, RewardMode, hookimpl
 from rlgan_bench.cli import cli
 from rlgan_bench.host import PluginHost
-from rlgan_bench.matrix import spec
-from rlgan_bench.matrix.spec import build_matrix, toml_names
+from rlgan_bench.matrix.spec import build_matrix, eval_table
+from rlgan_bench.matrix.spec.eval_table import toml_names
 
 RUN = """
 [run]
@@ -209,7 +209,7 @@ def test_the_cells_own_evaluation_checks_run_too_with_their_keys(monkeypatch):
     def refuse(**options):
         raise ConfigError("--fid-resize 'clean' has no effect with --metrics fid here")
 
-    monkeypatch.setattr(spec, "resolve", refuse)
+    monkeypatch.setattr(eval_table, "resolve", refuse)
     with pytest.raises(ConfigError, match="eval: eval.fid_resize 'clean' has no effect with "):
         build_matrix({"run": {"steps": 2}}, PluginHost().load())
     assert toml_names("--prompt has no effect with --metrics fid,is") == (

@@ -13,27 +13,19 @@ import pytest
 from jinja2 import Environment
 from markupsafe import Markup
 
-from rlgan_bench.report.charts import (
-    FONT_SIZE,
+from rlgan_bench.report.chart_kit import (
     FRONT_COLOR,
     PALETTE,
-    TITLE_LINE,
     Frame,
-    FrontierMark,
-    FrontierSeries,
-    ScatterPoint,
-    Series,
-    fit_text,
-    frontier_chart,
-    line_chart,
     nice_ticks,
     padded_span,
-    text_width,
     tick_label,
-    tradeoff_chart,
-    wrap_text,
 )
+from rlgan_bench.report.chart_text import FONT_SIZE, TITLE_LINE, fit_text, text_width, wrap_text
+from rlgan_bench.report.frontier_chart import FrontierMark, FrontierSeries, frontier_chart
+from rlgan_bench.report.line_chart import Series, line_chart
 from rlgan_bench.report.ranking import pareto_front
+from rlgan_bench.report.tradeoff_chart import ScatterPoint, tradeoff_chart
 
 EVIL = "<script>alert('x')</script> & \"quoted\""
 NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)  # 10: a step of 1 seen from below

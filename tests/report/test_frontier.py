@@ -22,8 +22,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rlgan_bench.analysis import frontier as fr
-from rlgan_bench.analysis.frontier import (
+from rlgan_bench.analysis import verdict_controls, verdicts
+from rlgan_bench.analysis.budget import Budget, area_under, budget_of, rank_curves
+from rlgan_bench.analysis.frontier import Curve, Point, SeedValues
+from rlgan_bench.analysis.hacking import EXACT_TEXT, MARGIN, PairedScores
+from rlgan_bench.analysis.noise_floors import NoiseFloors
+from rlgan_bench.analysis.results import load_results
+from rlgan_bench.analysis.selection import selection_curve
+from rlgan_bench.analysis.stats import Estimate, t_quantile
+from rlgan_bench.analysis.verdicts import (
     CLEAR,
     DIVERSITY_COLLAPSE,
     EXACT,
@@ -31,22 +38,16 @@ from rlgan_bench.analysis.frontier import (
     HACKED,
     MEMORISATION,
     NEGATIVE_CONTROL,
+    NEGATIVE_CONTROL_N,
     NOT_CALIBRATED,
     NOT_MEASURED,
     OVER_OPTIMISED,
     POSITIVE_CONTROL,
-    Budget,
-    Estimate,
-    NoiseFloors,
-    Point,
-    SeedValues,
-    area_under,
-    budget_of,
-    t_quantile,
+    collapse_flag,
+    flag_points,
+    hacked_flag,
+    memorisation_flag,
 )
-from rlgan_bench.analysis.hacking import EXACT_TEXT, MARGIN, PairedScores
-from rlgan_bench.analysis.results import load_results
-from rlgan_bench.analysis.selection import selection_curve
 from rlgan_bench.core.config import TrainConfig
 from rlgan_bench.core.defaults import FRONTIER_BUDGET
 from rlgan_bench.core.records import (
@@ -514,8 +515,12 @@ def report(board):
 @pytest.fixture
 def quick(monkeypatch):
     """Fewer bootstrap replicates, for tests of costs and rankings, not of the verdict."""
-    judge = fr.judge_hacking
-    monkeypatch.setattr(fr, "judge_hacking", lambda *a, **k: judge(*a, **{"replicates": 40, **k}))
+    judge = verdicts.judge_hacking
+    # the verdict at each point and on its controls
+    for module in (verdicts, verdict_controls):
+        monkeypatch.setattr(
+            module, "judge_hacking", lambda *a, **k: judge(*a, **{"replicates": 40, **k})
+        )
 
 
 def classifier(report):
@@ -703,28 +708,28 @@ def test_area_and_ranking_edge_cases():
     recall = budget_of({"config": {"matrix": {"budget": {"recall_drop": 0.3}}}})
     assert recall == Budget(10.0, 0.1, "matrix.json", 0.3)
     # no point within budget: unranked, and said so
-    costly = fr.Curve("ppo", 0.0, "lambda", False, True, {}, "ppo")
+    costly = Curve("ppo", 0.0, "lambda", False, True, {}, "ppo")
     costly.points = [
         Point("λ=1", "finetune", 1.0, ["c"], [0], fid_cost=Estimate.of([50.0]),
               precision_drop=Estimate.of([0.0]), verified=Estimate.of([2.0]))
     ]  # fmt: skip
-    cheap = fr.Curve("backprop", 0.0, "lambda", False, True, {}, "backprop")
+    cheap = Curve("backprop", 0.0, "lambda", False, True, {}, "backprop")
     cheap.points = [
         Point("λ=1", "finetune", 1.0, ["d"], [0], fid_cost=Estimate.of([1.0]),
               precision_drop=Estimate.of([0.0]), verified=Estimate.of([0.5]))
     ]  # fmt: skip
-    fr.rank_curves([costly, cheap], Budget(10.0, 0.1))
+    rank_curves([costly, cheap], Budget(10.0, 0.1))
     assert cheap.rank == 1 and costly.rank is None
     assert "no point within the budget" in costly.unranked
     # equal best gains share a rank
-    twin = fr.Curve("critic", 0.0, "lambda", False, True, {}, "critic")
+    twin = Curve("critic", 0.0, "lambda", False, True, {}, "critic")
     twin.points = list(cheap.points)
-    third = fr.Curve("reinforce", 0.0, "lambda", False, True, {}, "reinforce")
+    third = Curve("reinforce", 0.0, "lambda", False, True, {}, "reinforce")
     third.points = [
         Point("λ=1", "finetune", 1.0, ["e"], [0], fid_cost=Estimate.of([1.0]),
               precision_drop=Estimate.of([0.0]), verified=Estimate.of([0.1]))
     ]  # fmt: skip
-    fr.rank_curves([cheap, twin, third], Budget(10.0, 0.1))
+    rank_curves([cheap, twin, third], Budget(10.0, 0.1))
     assert (cheap.rank, twin.rank, third.rank) == (1, 1, 3)
 
 
@@ -734,7 +739,7 @@ def test_the_ranking_says_when_the_seeds_do_not_tell_two_methods_apart():
     far beyond the seeds' spread is not so marked."""
 
     def curve(name, gains, seeds=(0, 1, 2, 3, 4)):
-        made = fr.Curve(name, 0.0, "lambda", False, True, {}, name)
+        made = Curve(name, 0.0, "lambda", False, True, {}, name)
         per_seed = [SeedValues(f"{name}{s}", s, f"b{s}", verified=g) for s, g in zip(seeds, gains)]
         made.points = [
             Point("λ=1", "finetune", 1.0, [v.cell for v in per_seed], list(seeds),
@@ -749,7 +754,7 @@ def test_the_ranking_says_when_the_seeds_do_not_tell_two_methods_apart():
     close = curve("critic", [0.48, 0.79, 0.60, 0.69, 0.54])
     # a noisy difference around zero is not
     noisy = curve("reinforce", [0.60, 0.70, 0.50, 0.80, 0.45])
-    fr.rank_curves([leader, close, noisy], Budget(10.0, 0.1))
+    rank_curves([leader, close, noisy], Budget(10.0, 0.1))
     assert [c.rank for c in (leader, close, noisy)] == [1, 2, 3]
     assert leader.not_distinguishable is None
     assert close.not_distinguishable is None  # 0.016 ± 0.007 over 5 seeds
@@ -757,7 +762,7 @@ def test_the_ranking_says_when_the_seeds_do_not_tell_two_methods_apart():
     assert "over 5 seeds" in noisy.not_distinguishable
     # one common seed: nothing can be told apart
     alone = curve("ppo", [0.1], seeds=(0,))
-    fr.rank_curves([leader, alone], Budget(10.0, 0.1))
+    rank_curves([leader, alone], Budget(10.0, 0.1))
     assert alone.not_distinguishable == "not distinguishable from backprop (1 common seed)"
     # the report's note column says it
     from rlgan_bench.report.formatting import ranking_note
@@ -780,16 +785,16 @@ def test_recall_drop_is_in_the_budget():
             recall_drop=Estimate.of([recall]),
         )  # fmt: skip
 
-    curve = fr.Curve("backprop", 0.0, "lambda", False, True, {}, "backprop")
+    curve = Curve("backprop", 0.0, "lambda", False, True, {}, "backprop")
     curve.points = [made_point("λ=1", 1.0, 0.5, 0.05), made_point("λ=3", 3.0, 2.0, 0.3)]
-    fr.rank_curves([curve], budget)
+    rank_curves([curve], budget)
     assert curve.best.label == "λ=1" and curve.rank == 1
     assert curve.area == pytest.approx(0.5 * 8 / 10)  # lambda 3 is out of the area too
-    fr.rank_curves([curve], Budget(10.0, 0.1, recall_drop=0.5))
+    rank_curves([curve], Budget(10.0, 0.1, recall_drop=0.5))
     assert curve.best.label == "λ=3"
     # only λ=3, with the recall it lost: unranked, and the reason names the recall budget
     curve.points = curve.points[1:]
-    fr.rank_curves([curve], budget)
+    rank_curves([curve], budget)
     assert curve.rank is None and "recall drop ≤ 0.1" in curve.unranked
 
 
@@ -857,7 +862,7 @@ def test_the_controls_of_the_hacked_verdict(report):
     roles = [c.role for c in controls]
     assert roles == [NEGATIVE_CONTROL] * 4 + [POSITIVE_CONTROL]
     negative, positive = controls[:4], controls[4]
-    assert [c.strength for c in negative] == list(fr.NEGATIVE_CONTROL_N)
+    assert [c.strength for c in negative] == list(NEGATIVE_CONTROL_N)
     assert [c.label for c in negative] == [f"best of {n} real images" for n in (2, 4, 8, 16)]
     for control in controls:  # one draw (or one positive control) per base
         assert control.n_seeds == 3 and control.hacking.n_samples == N
@@ -927,9 +932,9 @@ def test_over_optimised_needs_the_audit_to_fall_past_noise_while_the_reward_rise
         "below the base": (made("λ=3", 3.0, [-0.5] * 3, [0.5] * 3), FLAGGED),
     }
     for name, (last, expected) in cases.items():
-        curve = fr.Curve("backprop", 0.0, "lambda", False, True, {}, "backprop")
+        curve = Curve("backprop", 0.0, "lambda", False, True, {}, "backprop")
         curve.points = [rise, last] if name != "below the base" else [last]
-        fr.flag_points(curve, noise, base)
+        flag_points(curve, noise, base)
         assert flag(curve.points[-1], OVER_OPTIMISED).status == expected, name
 
 
@@ -953,21 +958,21 @@ def test_collapse_is_two_standard_errors_below_the_real_images():
     se = math.hypot(run_se / math.sqrt(3), real_se)
     over = real - 2 * se * 1.02
     under = real - 2 * se * 0.98
-    assert fr.collapse_flag(diversity(over, over, over)).status == FLAGGED
-    assert fr.collapse_flag(diversity(under, under, under)).status == CLEAR
+    assert collapse_flag(diversity(over, over, over)).status == FLAGGED
+    assert collapse_flag(diversity(under, under, under)).status == CLEAR
     # seeds that differ more than their standard errors: their spread is the standard error
     spread = [under - 0.02, under, under + 0.02]
     wide = math.hypot(statistics.stdev(spread) / math.sqrt(3), real_se)
     assert wide > se
-    assert fr.collapse_flag(diversity(*spread)).status == CLEAR
-    assert "standard error" in fr.collapse_flag(diversity(*spread)).detail
+    assert collapse_flag(diversity(*spread)).status == CLEAR
+    assert "standard error" in collapse_flag(diversity(*spread)).detail
     # one seed is judged too (against its own standard error)
-    assert fr.collapse_flag(diversity(0.2)).status == FLAGGED
+    assert collapse_flag(diversity(0.2)).status == FLAGGED
     # above the real images (a run as spread as its more spread base): never a collapse
-    assert fr.collapse_flag(diversity(0.35, 0.35, 0.35)).status == CLEAR
+    assert collapse_flag(diversity(0.35, 0.35, 0.35)).status == CLEAR
     # without standard errors (a section written before they were): not measured
     old = seeds_of(SeedValues("c", 0, "b", diversity=0.5, diversity_run=0.1, diversity_real=0.27))
-    assert fr.collapse_flag(old).status == NOT_MEASURED
+    assert collapse_flag(old).status == NOT_MEASURED
 
 
 def test_a_base_already_below_the_real_images_does_not_make_every_point_a_collapse():
@@ -981,9 +986,9 @@ def test_a_base_already_below_the_real_images_does_not_make_every_point_a_collap
             diversity_run_se=0.0027, diversity_real_se=0.0025, diversity_base_se=0.0028,
         ))  # fmt: skip
 
-    kept = fr.collapse_flag(point(0.1557))  # reinforce λ 0.01 on jpeg
+    kept = collapse_flag(point(0.1557))  # reinforce λ 0.01 on jpeg
     assert kept.status == CLEAR and "below its base's" in kept.detail
-    lost = fr.collapse_flag(point(0.139))  # best-of-4 on jpeg
+    lost = collapse_flag(point(0.139))  # best-of-4 on jpeg
     assert lost.status == FLAGGED
 
 
@@ -1009,9 +1014,9 @@ def test_hacked_compares_the_verified_gain_with_selection_at_the_same_claim():
     verdicts = {}
     for name, seed in (("honest", honest), ("hacked", hacked)):
         found = scores_point(seed, real=real)
-        curve = fr.Curve("backprop", 0.0, "lambda", False, True, {}, "backprop")
+        curve = Curve("backprop", 0.0, "lambda", False, True, {}, "backprop")
         curve.points = [found]
-        fr.flag_points(curve, floors(verified=0.1))
+        flag_points(curve, floors(verified=0.1))
         verdicts[name] = (flag(found, HACKED), found.hacking)
     status, verdict = verdicts["honest"]
     assert status.status == CLEAR and verdict.n_seeds == 1
@@ -1024,11 +1029,11 @@ def test_hacked_compares_the_verified_gain_with_selection_at_the_same_claim():
 
 def test_hacked_without_per_image_scores_or_with_an_exact_audit():
     unmeasured = seeds_of(SeedValues("c", 0, "b", verified=0.1, claimed=3.0))
-    found = fr.hacked_flag(unmeasured)
+    found = hacked_flag(unmeasured)
     assert found.status == NOT_MEASURED and "per-image" in found.detail
     assert unmeasured.hacking is None
     exact = seeds_of(SeedValues("c", 0, "b", verified=3.0, claimed=3.0, exact=True))
-    found = fr.hacked_flag(exact)
+    found = hacked_flag(exact)
     assert found.status == EXACT and found.detail == EXACT_TEXT
 
 
@@ -1040,10 +1045,10 @@ def test_memorisation_rises_above_noise_and_the_minimum_effect():
                           for i in range(3)))  # fmt: skip
 
     small = 0.01**2  # pooled over 3 seeds: standard error 0.01 * sqrt(3) / 3
-    assert fr.memorisation_flag(rise(0.08, small)).status == FLAGGED
-    assert fr.memorisation_flag(rise(0.04, small)).status == CLEAR  # below the minimum effect
-    assert fr.memorisation_flag(rise(0.08, 0.1**2)).status == CLEAR  # within noise
-    assert fr.memorisation_flag(seeds_of(SeedValues("c", 0, "b"))).status == NOT_MEASURED
+    assert memorisation_flag(rise(0.08, small)).status == FLAGGED
+    assert memorisation_flag(rise(0.04, small)).status == CLEAR  # below the minimum effect
+    assert memorisation_flag(rise(0.08, 0.1**2)).status == CLEAR  # within noise
+    assert memorisation_flag(seeds_of(SeedValues("c", 0, "b"))).status == NOT_MEASURED
 
 
 def test_one_seed_is_not_calibrated_but_judged_where_no_seed_noise_is_needed(tmp_path):

@@ -7,20 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
-from rlgan_bench.api import Audit, batched, cached_eval_net, hookimpl
-
-
-def mean_cosine_distance(features: Tensor) -> Tensor:
-    """Each row's mean cosine distance to the other rows (N,)."""
-    n = features.shape[0]
-    if n < 2:
-        return torch.zeros(n)
-    unit = F.normalize(features.float(), dim=1)
-    similarity = unit @ unit.T
-    return 1 - (similarity.sum(1) - similarity.diagonal()) / (n - 1)
+from rlgan_bench.api import Audit, batched, cached_eval_net, hookimpl, mean_cosine_distance
 
 
 class DiversityAudit(Audit):

@@ -135,6 +135,14 @@ def fidelity_option(options: dict[str, Any], key: str) -> int:
     return int(FIDELITY_DEFAULTS[key] if value is None else value)
 
 
+def min_samples(options: dict[str, Any]) -> int:
+    """The fewest samples the torch-fidelity group scores with these options: two per
+    Inception Score split, and two more than precision/recall's neighbourhood."""
+    return max(
+        2 * fidelity_option(options, "isc_splits"), fidelity_option(options, "prc_neighborhood") + 2
+    )
+
+
 def fidelity_kwargs(
     names: Sequence[str],
     extractor: str,

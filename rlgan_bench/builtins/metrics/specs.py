@@ -17,6 +17,7 @@ METRICS = (
         fidelity.compute,
         FIDELITY_GROUP,
         False,
+        min_samples=fidelity.min_samples,
     ),
     MetricSpec(
         "is",
@@ -24,6 +25,7 @@ METRICS = (
         fidelity.compute,
         FIDELITY_GROUP,
         True,
+        min_samples=fidelity.min_samples,
     ),
     MetricSpec(
         "kid",
@@ -32,6 +34,7 @@ METRICS = (
         fidelity.compute,
         FIDELITY_GROUP,
         False,
+        min_samples=fidelity.min_samples,
     ),
     MetricSpec(
         "prc",
@@ -40,6 +43,7 @@ METRICS = (
         fidelity.compute,
         FIDELITY_GROUP,
         True,
+        min_samples=fidelity.min_samples,
     ),
     MetricSpec(
         "clip",

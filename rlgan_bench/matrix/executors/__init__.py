@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from rlgan_bench.core.errors import ConfigError
+from rlgan_bench.matrix.cell import Cell
 from rlgan_bench.matrix.executors.processes import run_in_processes
 from rlgan_bench.matrix.executors.ray import run_on_ray
 from rlgan_bench.matrix.executors.serial import Report, Started, run_serially
-from rlgan_bench.matrix.spec import Cell
 
 __all__ = ["Report", "Started", "execute"]
 

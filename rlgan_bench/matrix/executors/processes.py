@@ -11,9 +11,9 @@ from typing import Any
 
 import torch
 
+from rlgan_bench.matrix.cell import Cell
 from rlgan_bench.matrix.executors.serial import Report, Started
 from rlgan_bench.matrix.runner import STATUS_FAILED, run_cell
-from rlgan_bench.matrix.spec import Cell
 
 
 def _worker_init(threads: int, gpu_queue: Any) -> None:

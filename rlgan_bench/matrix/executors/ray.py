@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from rlgan_bench.core.errors import ConfigError
+from rlgan_bench.matrix.cell import Cell
 from rlgan_bench.matrix.runner import STATUS_FAILED, run_cell
-from rlgan_bench.matrix.spec import Cell
 
 
 def run_on_ray(

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rlgan_bench.matrix.cell import Cell
 from rlgan_bench.matrix.runner import run_cell
-from rlgan_bench.matrix.spec import Cell
 
 Report = Callable[[Cell, dict[str, Any]], None]
 Started = Callable[[Cell], None]

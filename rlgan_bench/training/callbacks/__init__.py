@@ -1,7 +1,7 @@
 """The trainer's side jobs, as built-in implementations of its own run hooks (the hooks a
 third-party plugin implements, docs/hooks.md): metrics.jsonl lines and the divergence check
-(metrics_log), sample grids (grids), checkpoints (checkpoints), training-time audits and
-best.pt (audits).
+(metrics_log), sample grids (grids), checkpoints (checkpoints), training-time audits into
+audit.jsonl and best.pt (audit_log).
 
 The Trainer registers them on the plugin host it uses (PluginHost.add_builtin), once per host.
 They are not entry points, so ``--disable-plugin`` never removes them: a run always keeps its
@@ -16,15 +16,15 @@ checkpoints and logs. The order that matters is explicit:
 - among those three nothing depends on pluggy's order: the audit saves the step's due
   checkpoint itself before it audits (checkpoint.pt, then best.pt, then
   ``rlgan_after_evaluation``), and a checkpoint already written for a step is not written
-  again. Registered in the order of TRAINER_PLUGINS, they run grids, checkpoints, audits, as
-  the inline trainer did (pluggy calls ``trylast`` implementations in registration order).
+  again. Registered in the order of TRAINER_PLUGINS, they run grids, checkpoints, audit_log,
+  as the inline trainer did (pluggy calls ``trylast`` implementations in registration order).
 """
 
 from __future__ import annotations
 
-from rlgan_bench.training.callbacks import audits, checkpoints, grids, metrics_log
+from rlgan_bench.training.callbacks import audit_log, checkpoints, grids, metrics_log
 
 #: the side jobs, in the order they are registered
-TRAINER_PLUGINS = (metrics_log, grids, checkpoints, audits)
+TRAINER_PLUGINS = (metrics_log, grids, checkpoints, audit_log)
 
 __all__ = ["TRAINER_PLUGINS"]

@@ -13,21 +13,26 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from rlgan_bench.core import checkpoint
 from rlgan_bench.core.atomic import append_line, read_jsonl, write_text
 from rlgan_bench.core.audit import Audit
-from rlgan_bench.core.dataset import to_uint8
+from rlgan_bench.core.backbone import Backbone, ModelShape
+from rlgan_bench.core.config import TrainConfig
+from rlgan_bench.core.dataset import DatasetSpec, to_uint8
 from rlgan_bench.core.defaults import resolve
 from rlgan_bench.core.errors import ConfigError, RlganError
 from rlgan_bench.core.metric import EvalContext
-from rlgan_bench.evaluation.audits import applicable
+from rlgan_bench.evaluation.audit_lookup import applicable
 from rlgan_bench.evaluation.evaluate import score
+from rlgan_bench.host import PluginHost
 
 AUDIT_LOG = "audit.jsonl"
 BEST_FILE = "best.pt"
@@ -35,21 +40,44 @@ BEST_FILE = "best.pt"
 LATENT_SEED_OFFSET = 4
 
 
-class TrainingAudit:
-    """What the trainer calls every ``audit_every`` steps (runs with a reward only)."""
+@dataclass(frozen=True)
+class AuditedRun:
+    """What a training-time audit reads of its run, and nothing else: the trainer builds it
+    (``Trainer._audited_run``), so the audit does not reach into the trainer's attributes."""
 
-    def __init__(self, trainer: Any) -> None:
-        config = trainer.config
+    config: TrainConfig
+    #: the host the audits and the FID metric are looked up on
+    host: PluginHost
+    device: torch.device
+    #: the reward's scores of a batch of images, as the run's method computes them
+    score_rewards: Callable[[Tensor], Tensor]
+    #: the reward's parameters as the reward resolved them (its target class, its prompt, ...)
+    reward_params: Mapping[str, Any]
+    #: the step the reward acts from: audits from here on may be a best state (keep_best)
+    reward_start: int
+    #: the run's dataset (its held-out split is the FID's reference)
+    dataset: DatasetSpec
+    shape: ModelShape
+    out_dir: Path
+
+
+class TrainingAudit:
+    """What the trainer calls every ``audit_every`` steps (runs with a reward only). A
+    training-time audit is not an :class:`Audit`: it is the periodic evaluation that reads the
+    run's verified audit (``audit``) beside the reward and an FID."""
+
+    def __init__(self, run: AuditedRun) -> None:
+        config = run.config
         self.config = config
-        self.host = trainer.host
+        self.host = run.host
         #: audits from this step on may be a best state (keep_best): the reward acts from here
-        self.reward_start: int = trainer.schedule.start
-        self.device: torch.device = trainer.device
-        self.mode = trainer.mode
-        self.reward_params: dict[str, Any] = dict(trainer.resolved["reward_params"])
-        self.dataset = trainer.dataset_spec
-        self.shape = trainer.shape
-        self.path = Path(trainer.out_dir) / AUDIT_LOG
+        self.reward_start = run.reward_start
+        self.device = run.device
+        self.score_rewards = run.score_rewards
+        self.reward_params: dict[str, Any] = dict(run.reward_params)
+        self.dataset = run.dataset
+        self.shape = run.shape
+        self.path = run.out_dir / AUDIT_LOG
         audits, skipped = applicable(
             self.host, config.reward or "", self.reward_params, self.dataset.name
         )
@@ -63,13 +91,13 @@ class TrainingAudit:
             )
         self.best: float = -math.inf
         self.real: Any = None
-        self.latents: torch.Tensor | None = None
+        self.latents: Tensor | None = None
 
     @property
     def key(self) -> str | None:
         return self.config.keep_best
 
-    def start(self, backbone: Any, start_step: int, resumed: bool) -> None:
+    def start(self, backbone: Backbone, start_step: int, resumed: bool) -> None:
         """Draw the fixed latents and load the held-out images; on resume, drop the lines of
         the steps that are trained again and recover the best value so far."""
         rng = torch.Generator(device=self.device).manual_seed(self.config.seed + LATENT_SEED_OFFSET)
@@ -102,7 +130,7 @@ class TrainingAudit:
         """Audit the EMA generator at ``step``; returns the audit.jsonl record (written), with
         ``improved`` set when it is a new best of the ``keep_best`` key."""
 
-        assert self.latents is not None and self.mode is not None
+        assert self.latents is not None, "start() draws the latents"
         tic = time.perf_counter()
         devices = [self.device] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
@@ -115,7 +143,7 @@ class TrainingAudit:
             finally:
                 ema.train(was_training)
             rewards = torch.cat(
-                [self.mode.score(x).float() for x in images.split(self.config.batch_size)]
+                [self.score_rewards(x).float() for x in images.split(self.config.batch_size)]
             )
             record: dict[str, Any] = {
                 "kind": "training-audit",
@@ -171,4 +199,4 @@ def _step_of(path: Path) -> int | None:
         return None
 
 
-__all__ = ["AUDIT_LOG", "BEST_FILE", "TrainingAudit"]
+__all__ = ["AUDIT_LOG", "BEST_FILE", "AuditedRun", "TrainingAudit"]

@@ -1,4 +1,5 @@
-"""Which registered audits apply to a run."""
+"""The lookup of audits: which registered audits (:class:`rlgan_bench.core.audit.Audit`) apply
+to a run, shared by the gauge, the training-time audit and the matrix's validation."""
 
 from __future__ import annotations
 

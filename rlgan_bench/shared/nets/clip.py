@@ -17,10 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rlgan_bench.core import weights
 from rlgan_bench.core.defaults import CLIP_MODEL_CHOICES
 from rlgan_bench.core.errors import ConfigError
-from rlgan_bench.core.nets import digits_clip
+from rlgan_bench.shared import weights
+from rlgan_bench.shared.nets import digits_clip
 
 DEFINITION = (
     "max(100 * mean over samples of cos(image embedding, text embedding), 0) per prompt, "

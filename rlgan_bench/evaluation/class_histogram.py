@@ -1,5 +1,8 @@
 """Class histogram of the samples, by the evaluation network: which digits a generator draws,
-how many of them it covers (mode collapse), and how often it draws a reward's target class."""
+how many of them it covers (mode collapse), and how often it draws a reward's target class.
+
+Part of every evaluation of a digits run (eval.json's ``class_histogram``), not a metric a
+plugin registers: it lives with the evaluation, not among the built-in plugins."""
 
 from __future__ import annotations
 
@@ -8,14 +11,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from rlgan_bench.api import (
-    DIGIT_CLASS_NAMES,
-    EvalContext,
-    Reward,
-    is_digit_dataset,
-    load_eval_net,
-    weights,
-)
+from rlgan_bench.core.metric import EvalContext
+from rlgan_bench.core.reward import Reward
+from rlgan_bench.shared import weights
+from rlgan_bench.shared.digits import CLASS_NAMES as DIGIT_CLASS_NAMES
+from rlgan_bench.shared.digits import is_digit_dataset
+from rlgan_bench.shared.nets.digit_nets import load_eval_net
 
 #: a class counts as covered when it gets at least this share of a uniform class's samples
 MODE_THRESHOLD = 0.1

@@ -3,12 +3,12 @@ import shutil
 import pytest
 import torch
 
-from rlgan_bench.core import nets as models
-from rlgan_bench.core.digits import load_digits
 from rlgan_bench.core.errors import ConfigError, MissingFileError
-from rlgan_bench.core.nets import EMBEDDED, embedded_path, file_sha256, load_state
-from rlgan_bench.core.nets import digits_clip as dc
-from rlgan_bench.core.nets.digit_nets import load_eval_net, load_reward_classifier
+from rlgan_bench.shared import nets as models
+from rlgan_bench.shared.digits import load_digits
+from rlgan_bench.shared.nets import EMBEDDED, embedded_path, file_sha256, load_state
+from rlgan_bench.shared.nets import digits_clip as dc
+from rlgan_bench.shared.nets.digit_nets import load_eval_net, load_reward_classifier
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rlgan_bench.core.nets import load_into
+from rlgan_bench.shared.nets import load_into
 
 INPUT_SIZE = 32
 NUM_CLASSES = 10

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from rlgan_bench.cli import cli
-from rlgan_bench.core import weights
 from rlgan_bench.core.errors import ConfigError
-from rlgan_bench.core.nets import EMBEDDED
+from rlgan_bench.shared import weights
+from rlgan_bench.shared.nets import EMBEDDED
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import torch
 
 from rlgan_bench.core.atomic import atomic_path
 from rlgan_bench.core.errors import ConfigError, MissingFileError
-from rlgan_bench.core.nets import EMBEDDED, embedded_path
+from rlgan_bench.shared.nets import EMBEDDED, embedded_path
 
 #: torch-fidelity's Inception (the TF FID network): torch.hub file name; its hash prefix is
 #: the start of its sha256, as torch.hub checks it

@@ -23,9 +23,9 @@ import torch.nn.functional as F
 from clip.model import CLIP
 from torch import Tensor
 
-from rlgan_bench.core.digits import CLASS_NAMES
 from rlgan_bench.core.errors import ConfigError
-from rlgan_bench.core.nets import load_into
+from rlgan_bench.shared.digits import CLASS_NAMES
+from rlgan_bench.shared.nets import load_into
 
 CONTEXT_LENGTH = 16
 VOCAB_SIZE = 49408  # clip-anytorch's BPE vocabulary; the end-of-text token is the largest id
