@@ -188,6 +188,13 @@ def svg(width: int, height: int, title: str, body: Sequence[Markup], css_class: 
     )
 
 
+def empty_note(frame: Frame, width: float, top: float, text: str) -> Markup:
+    """A muted line of text in the middle of a chart that has nothing to draw."""
+    return Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="{}">{}</text>').format(
+        width / 2, top + frame.height / 2, MUTED_COLOR, text
+    )
+
+
 def dash_attribute(pattern: str) -> Markup:
     """The ``stroke-dasharray`` attribute of a dash ``pattern`` (nothing for a solid line)."""
     return Markup(' stroke-dasharray="{}"').format(pattern) if pattern else Markup("")
@@ -299,6 +306,7 @@ class Labels:
 __all__ = [
     "FRONT_COLOR",
     "MUTED_COLOR",
+    "empty_note",
     "PALETTE",
     "TEXT_COLOR",
     "Box",

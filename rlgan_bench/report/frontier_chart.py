@@ -16,6 +16,7 @@ from rlgan_bench.report.chart_kit import (
     TEXT_COLOR,
     Frame,
     Labels,
+    empty_note,
     legend_columns,
     legend_entry,
     padded_span,
@@ -233,11 +234,7 @@ def frontier_chart(
         for mark in item.marks:
             body.append(labels.place(frame.x(mark.x), frame.y(mark.y), mark.label))
     if not any(item.marks for item in series):
-        body.append(
-            Markup(
-                '<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="{}">no point</text>'
-            ).format(width / 2, top + frame.height / 2, MUTED_COLOR)
-        )
+        body.append(empty_note(frame, width, top, "no point"))
     return svg(width, height, title, body, "frontier")
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from rlgan_bench.report.chart_kit import (
-    MUTED_COLOR,
     Frame,
     dash_attribute,
+    empty_note,
     legend_columns,
     legend_entry,
     padded_span,
@@ -92,11 +92,7 @@ def line_chart(
                 )
             )
     if not any(item.points for item in series):
-        body.append(
-            Markup(
-                '<text x="{:.1f}" y="{:.1f}" text-anchor="middle" fill="{}">nothing logged</text>'
-            ).format(width / 2, top + frame.height / 2, MUTED_COLOR)
-        )
+        body.append(empty_note(frame, width, top, "nothing logged"))
     return svg(width, height, title, body, "curve")
 
 

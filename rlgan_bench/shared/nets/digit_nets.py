@@ -26,10 +26,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rlgan_bench.shared.nets import load_into
+from rlgan_bench.shared.nets.grey import grey_at
 
 INPUT_SIZE = 32
 NUM_CLASSES = 10
-_LUMA = (0.299, 0.587, 0.114)  # ITU-R 601, as the datasets use
 
 
 @dataclass(frozen=True)
@@ -49,21 +49,7 @@ PLAIN_NET = DigitNetConfig(widths=(16, 32, 64), convs_per_stage=1, feature_dim=6
 
 def to_grey_32(images: Tensor) -> Tensor:
     """(N, 1 or 3, S, S) in [-1, 1] -> (N, 1, 32, 32), differentiably."""
-    if images.dim() != 4 or images.shape[1] not in (1, 3):
-        raise ValueError(f"expected images (N, 1 or 3, H, W), got shape {tuple(images.shape)}")
-    if images.shape[1] == 3:
-        # luma weights sum to 1, so the conversion commutes with the [0,1] -> [-1,1] map
-        luma = images.new_tensor(_LUMA).view(1, 3, 1, 1)
-        images = (images * luma).sum(1, keepdim=True)
-    if images.shape[-2:] != (INPUT_SIZE, INPUT_SIZE):
-        images = F.interpolate(
-            images,
-            size=(INPUT_SIZE, INPUT_SIZE),
-            mode="bilinear",
-            align_corners=False,
-            antialias=images.shape[-1] > INPUT_SIZE,
-        )
-    return images
+    return grey_at(images, INPUT_SIZE)
 
 
 class DigitNet(nn.Module):

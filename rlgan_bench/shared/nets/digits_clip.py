@@ -26,13 +26,13 @@ from torch import Tensor
 from rlgan_bench.core.errors import ConfigError
 from rlgan_bench.shared.digits import CLASS_NAMES
 from rlgan_bench.shared.nets import load_into
+from rlgan_bench.shared.nets.grey import grey_at
 
 CONTEXT_LENGTH = 16
 VOCAB_SIZE = 49408  # clip-anytorch's BPE vocabulary; the end-of-text token is the largest id
 # CLIP's preprocessing statistics (clip/clip.py, _transform)
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-_LUMA = (0.299, 0.587, 0.114)
 
 #: {name} is the digit's word ("seven"), {number} its numeral ("7")
 CAPTION_TEMPLATES = (
@@ -163,21 +163,7 @@ def load_digits_clip(variant: str = "main", device: torch.device | str = "cpu") 
 
 def preprocess(model: CLIP, images: Tensor) -> Tensor:
     """Images (N, 1 or 3, H, W) in [-1, 1] -> CLIP's input, differentiably."""
-    if images.dim() != 4 or images.shape[1] not in (1, 3):
-        raise ValueError(f"expected images (N, 1 or 3, H, W), got shape {tuple(images.shape)}")
-    pixels = (images + 1) / 2
-    if pixels.shape[1] == 3:
-        # the models only saw grey digits: colour is a direction a generator could exploit
-        pixels = (pixels * pixels.new_tensor(_LUMA).view(1, 3, 1, 1)).sum(1, keepdim=True)
-    size = model.visual.input_resolution
-    if pixels.shape[-2:] != (size, size):
-        pixels = F.interpolate(
-            pixels,
-            size=(size, size),
-            mode="bilinear",
-            align_corners=False,
-            antialias=pixels.shape[-1] > size,
-        )
+    pixels = grey_at((images + 1) / 2, model.visual.input_resolution)
     mean = pixels.new_tensor(CLIP_MEAN).view(1, 3, 1, 1)
     std = pixels.new_tensor(CLIP_STD).view(1, 3, 1, 1)
     return (pixels.expand(-1, 3, -1, -1) - mean) / std
