@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
+import tomllib
 from click.testing import CliRunner
 
 from rlgan_bench.api import ConfigError, RewardMode, hookimpl
@@ -247,3 +248,16 @@ def test_a_built_in_methods_option_out_of_range_is_refused_before_any_cell(tmp_p
         text,
         "matrix.rewards[0].method_params: method 'reinforce' option sigma must be > 0, got -1.0",
     )
+
+
+def test_unknown_keys_are_listed_in_one_order_whatever_the_hash_seed(tmp_path):
+    """Set order changes with PYTHONHASHSEED; the message must not (logs and tests diff it)."""
+    names = ["zeta", "alpha", "mu", "beta", "omega", "kappa"]
+    run = "\n".join(f"{name} = 1" for name in names)
+    text = matrix_text(run=run, entry="\n".join(f"{name} = 1" for name in names))
+    with pytest.raises(ConfigError) as refused:
+        build_matrix(tomllib.loads(text), PluginHost().load())
+    message = str(refused.value)
+    for prefix in ("run.", "matrix.rewards[1]."):
+        places = [message.index(f"{prefix}{name}:") for name in sorted(names)]
+        assert places == sorted(places), message

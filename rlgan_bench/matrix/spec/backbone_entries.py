@@ -62,7 +62,7 @@ def backbone_entries(
         if name not in available:
             problems.add(key, unknown_component("backbone", name, host))
         overrides = {k: v for k, v in table.items() if k != "name"}
-        for unknown in set(overrides) - RUN_KEYS - {"finetune_steps"}:
+        for unknown in sorted(set(overrides) - RUN_KEYS - {"finetune_steps"}):
             problems.add(f"{key}.{unknown}", f"unknown key (keys: name, {listed(RUN_KEYS)})")
         if not isinstance(overrides.get("backbone_params", {}), dict):
             problems.add(f"{key}.backbone_params", "must be a table")

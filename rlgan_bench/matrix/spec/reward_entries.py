@@ -43,7 +43,7 @@ def reward_variants(
     """One variant per method x strength of a [[matrix.rewards]] entry; in the base protocol
     per (method, strength, anchor), with the cell's ``protocol`` fields."""
     key = f"matrix.rewards[{index}]"
-    for unknown in set(entry) - REWARD_KEYS:
+    for unknown in sorted(set(entry) - REWARD_KEYS):
         problems.add(f"{key}.{unknown}", f"unknown key (keys: {listed(REWARD_KEYS)})")
     name = entry.get("name")
     if not isinstance(name, str):

@@ -61,7 +61,7 @@ def validate(
     reported into ``problems`` and left out, so that the rest is checked too."""
     raw = current_names(json.loads(json.dumps(raw)), problems)  # a deep copy it may edit
     overrides = _checked_overrides(overrides, problems)
-    for section in set(raw) - set(SECTIONS):
+    for section in sorted(set(raw) - set(SECTIONS)):
         problems.add(f"[{section}]", f"unknown section (sections: {', '.join(SECTIONS)})")
     run = dict(raw.get("run", {}))
     evaluation = dict(raw.get("eval", {}))
@@ -72,11 +72,11 @@ def validate(
         else:
             run[key] = value
 
-    for key in set(run) - RUN_KEYS:
+    for key in sorted(set(run) - RUN_KEYS):
         problems.add(f"run.{key}", f"unknown key (keys: {listed(RUN_KEYS)})")
-    for key in set(evaluation) - EVAL_KEYS:
+    for key in sorted(set(evaluation) - EVAL_KEYS):
         problems.add(f"eval.{key}", f"unknown key (keys: {', '.join(sorted(EVAL_KEYS))})")
-    for key in set(matrix) - MATRIX_KEYS:
+    for key in sorted(set(matrix) - MATRIX_KEYS):
         problems.add(f"matrix.{key}", f"unknown key (keys: {', '.join(sorted(MATRIX_KEYS))})")
 
     base = {k: v for k, v in run.items() if k in RUN_KEYS}
@@ -130,7 +130,7 @@ def _checked_overrides(overrides: dict[str, Any], problems: Problems) -> dict[st
             del valid["steps"]
     if "seeds" in valid and not _is_seed_list(valid["seeds"]):
         problems.add_line(f"--seeds must be non-negative integers, got {valid.pop('seeds')!r}")
-    for key in set(valid) - set(OVERRIDE_FLAGS):
+    for key in sorted(set(valid) - set(OVERRIDE_FLAGS)):
         problems.add_line(f"unknown override {key!r} (overrides: {', '.join(OVERRIDE_FLAGS)})")
         del valid[key]
     return valid
@@ -149,9 +149,9 @@ def _check_budget(matrix: dict[str, Any], problems: Problems) -> None:
     if not isinstance(budget, dict):
         problems.add("matrix.budget", f"must be a table, got {budget!r}")
         return
-    for key in set(budget) - set(BUDGET_KEYS):
+    for key in sorted(set(budget) - set(BUDGET_KEYS)):
         problems.add(f"matrix.budget.{key}", f"unknown key (keys: {', '.join(BUDGET_KEYS)})")
-    for key in set(budget) & set(BUDGET_KEYS):
+    for key in sorted(set(budget) & set(BUDGET_KEYS)):
         value = budget[key]
         if not is_non_negative(value):
             problems.add(f"matrix.budget.{key}", f"must be a finite number >= 0, got {value!r}")
