@@ -1,9 +1,11 @@
+import contextlib
 import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -109,18 +111,28 @@ def run_pytest(paths: list[Path], site: Path, cwd: Path) -> subprocess.Completed
     )
 
 
+@contextlib.contextmanager
+def plugin_on_path(project: Path, site: Path, package: str) -> Iterator[Path]:
+    """``project`` pip-installed into ``site``, put first on sys.path with a fresh plugin host;
+    afterwards the path, the imported ``package`` modules and the host are gone again."""
+    pip_install_target(project, site)
+    sys.path.insert(0, str(site))
+    reset_host()
+    try:
+        yield site
+    finally:
+        sys.path.remove(str(site))
+        for name in [m for m in sys.modules if m.split(".")[0] == package]:
+            del sys.modules[name]
+        reset_host()
+
+
 @pytest.fixture(scope="session")
 def installed_toy_plugin(tmp_path_factory):
     """The fixture plugin package installed with pip into its own folder on sys.path."""
-    target = tmp_path_factory.mktemp("site")
-    pip_install_target(FIXTURES / "toy_backbone_plugin", target)
-    sys.path.insert(0, str(target))
-    reset_host()
-    yield target
-    sys.path.remove(str(target))
-    for name in [m for m in sys.modules if m.startswith("rlgan_toy_backbone")]:
-        del sys.modules[name]
-    reset_host()
+    site = tmp_path_factory.mktemp("site")
+    with plugin_on_path(FIXTURES / "toy_backbone_plugin", site, "rlgan_toy_backbone"):
+        yield site
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -5,13 +5,12 @@ through the kit and through the command line, from a real installed entry-point 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import FIXTURES, pip_install_target
+from conftest import FIXTURES, plugin_on_path
 from torch import nn
 
 from rlgan_bench.api import Audit
@@ -20,7 +19,7 @@ from rlgan_bench.builtins.methods.backprop import Backprop
 from rlgan_bench.builtins.rewards.brightness import Brightness
 from rlgan_bench.cli import cli
 from rlgan_bench.hookspecs import hookimpl
-from rlgan_bench.host import PluginHost, get_host, reset_host
+from rlgan_bench.host import PluginHost, get_host
 from rlgan_bench.testing import (
     assert_conforms,
     check_audit,
@@ -216,14 +215,8 @@ def test_a_broken_property_is_one_line_naming_component_and_property(kind, compo
 def broken_rewards(tmp_path_factory):
     """tests/fixtures/broken_reward_plugin pip-installed, its entry point on sys.path."""
     site = tmp_path_factory.mktemp("site")
-    pip_install_target(FIXTURES / "broken_reward_plugin", site)
-    sys.path.insert(0, str(site))
-    reset_host()
-    yield site
-    sys.path.remove(str(site))
-    for name in [m for m in sys.modules if m.startswith("rlgan_broken_rewards")]:
-        del sys.modules[name]
-    reset_host()
+    with plugin_on_path(FIXTURES / "broken_reward_plugin", site, "rlgan_broken_rewards"):
+        yield site
 
 
 def test_plugins_check_fails_a_broken_plugin_with_one_line_per_broken_property(broken_rewards):

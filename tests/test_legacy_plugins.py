@@ -12,7 +12,7 @@ import warnings
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, pip_install_target, run_pytest, tiny_config
+from conftest import FIXTURES, plugin_on_path, run_pytest, tiny_config
 
 import rlgan_bench
 from rlgan_bench import workflows
@@ -201,15 +201,8 @@ def legacy_plugin(tmp_path_factory):
     """tests/fixtures/legacy_plugin_v01 (a reward and a backbone on the 0.1 import paths)
     pip-installed into its own folder on sys.path."""
     root = tmp_path_factory.mktemp("legacy")
-    site = root / "site"
-    pip_install_target(FIXTURES / "legacy_plugin_v01", site)
-    sys.path.insert(0, str(site))
-    reset_host()
-    yield root
-    sys.path.remove(str(site))
-    for name in [m for m in sys.modules if m.split(".")[0] == "rlgan_legacy_v01"]:
-        del sys.modules[name]
-    reset_host()
+    with plugin_on_path(FIXTURES / "legacy_plugin_v01", root / "site", "rlgan_legacy_v01"):
+        yield root
 
 
 @pytest.mark.slow
